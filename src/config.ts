@@ -1,0 +1,246 @@
+/** @module Configuration: the only place that reads the environment. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { CutroomError, ErrorCode } from './errors.ts';
+
+const SECRET_VARS = new Set([
+  'OPENAI_API_KEY',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'DISCORD_TOKEN',
+  'DIFFUSION_STUDIO_LICENSE_KEY',
+  'CUTROOM_BROWSER_TOKEN',
+  'CUTROOM_DASHBOARD_TOKEN',
+  'DISCORD_PUBLIC_KEY',
+]);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+function int(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer ${min}–${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+const url = optionalString.refine((v) => v === undefined || URL.canParse(v), 'must be a URL');
+
+const EnvSchema = z.object({
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url,
+  CUTROOM_MODEL: optionalString,
+  CUTROOM_VISION_MODEL: optionalString,
+  CUTROOM_EMBEDDING_MODEL: optionalString,
+  REDIS_URL: url,
+  CHROMIUM_PATH: optionalString,
+  BROWSER_WS_ENDPOINT: list,
+  CUTROOM_BROWSER_TOKEN: optionalString,
+  CUTROOM_BROWSER_POOL_SIZE: int(1, 64, 1),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: url,
+  SLACK_ALLOWED_TEAMS: list,
+  SLACK_ALLOWED_CHANNELS: list,
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: optionalString,
+  DISCORD_PUBLIC_KEY: optionalString,
+  DISCORD_API_URL: url,
+  DISCORD_DEV_GUILD_ID: optionalString,
+  DISCORD_ALLOWED_GUILDS: list,
+  DISCORD_ALLOWED_CHANNELS: list,
+  CUTROOM_DATA_DIR: optionalString,
+  CUTROOM_PORT: int(1, 65535, 3000),
+  CUTROOM_HOST: optionalString,
+  CUTROOM_DASHBOARD_TOKEN: optionalString,
+  CUTROOM_WORKER_CONCURRENCY: int(1, 64, 1),
+  CUTROOM_MAX_ASSET_MB: int(1, 100_000, 500),
+  CUTROOM_MAX_ASSET_SECONDS: int(1, 86_400, 600),
+  CUTROOM_MAX_ASSETS: int(1, 50, 8),
+  CUTROOM_RATE_USER_PER_HOUR: int(0, 100_000, 20),
+  CUTROOM_RATE_CHANNEL_PER_HOUR: int(0, 100_000, 60),
+  CUTROOM_RETENTION_DAYS: int(0, 3650, 14),
+  CUTROOM_AGENT_MAX_STEPS: int(1, 500, 24),
+  CUTROOM_AGENT_MAX_LLM_CALLS: int(1, 1000, 40),
+  CUTROOM_AGENT_MAX_TOKENS: int(1000, 100_000_000, 400_000),
+  CUTROOM_AGENT_MAX_SECONDS: int(10, 86_400, 900),
+  CUTROOM_CODE_TIMEOUT_MS: int(100, 3_600_000, 30_000),
+  CUTROOM_RENDER_TIMEOUT_MS: int(1000, 86_400_000, 600_000),
+  DIFFUSION_STUDIO_LICENSE_KEY: optionalString,
+  CUTROOM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  dataDir: string;
+  http: { port: number; host: string; dashboardToken?: string };
+  logLevel: string;
+  redisUrl?: string;
+  openai: {
+    apiKey?: string;
+    baseURL?: string;
+    model: string;
+    visionModel: string;
+    embeddingModel?: string;
+  };
+  browser: {
+    chromiumPath?: string;
+    wsEndpoints: string[];
+    token?: string;
+    poolSize: number;
+    codeTimeoutMs: number;
+    renderTimeoutMs: number;
+    licenseKey?: string;
+  };
+  slack?: {
+    botToken: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl?: string;
+    allowedTeams: string[];
+    allowedChannels: string[];
+  };
+  discord?: {
+    token: string;
+    applicationId?: string;
+    publicKey?: string;
+    apiUrl?: string;
+    devGuildId?: string;
+    allowedGuilds: string[];
+    allowedChannels: string[];
+  };
+  worker: { concurrency: number };
+  limits: {
+    maxAssetBytes: number;
+    maxAssetSeconds: number;
+    maxAssets: number;
+    userRequestsPerHour: number;
+    channelRequestsPerHour: number;
+    retentionDays: number;
+  };
+  agent: {
+    maxSteps: number;
+    maxLlmCalls: number;
+    maxTokens: number;
+    maxWallMs: number;
+  };
+}
+
+function redact(name: string, value: unknown): string {
+  if (SECRET_VARS.has(name)) return '[redacted]';
+  return JSON.stringify(value);
+}
+
+/**
+ * Parses the environment (plus `.env` in `cwd` when present; real variables win).
+ * @throws CutroomError config_invalid naming every bad variable, the rule and the value received.
+ */
+export function loadConfig(
+  env: Env = process.env,
+  options: { cwd?: string; readDotenv?: boolean } = {},
+): Config {
+  const cwd = options.cwd ?? process.cwd();
+  let merged: Env = env;
+  if (options.readDotenv ?? env === process.env) {
+    const file = path.join(cwd, '.env');
+    if (existsSync(file)) merged = { ...parseDotenv(readFileSync(file)), ...env };
+  }
+  const parsed = EnvSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name} ${issue.message}, got ${redact(name, merged[name])}`;
+    });
+    throw new CutroomError(ErrorCode.ConfigInvalid, `Invalid configuration:\n  ${lines.join('\n  ')}`, {
+      userMessage: 'cutroom is misconfigured; an operator needs to check the logs.',
+    });
+  }
+  const e = parsed.data;
+  return {
+    dataDir: path.resolve(cwd, e.CUTROOM_DATA_DIR ?? '.cutroom'),
+    http: {
+      port: e.CUTROOM_PORT,
+      host: e.CUTROOM_HOST ?? '0.0.0.0',
+      dashboardToken: e.CUTROOM_DASHBOARD_TOKEN,
+    },
+    logLevel: e.CUTROOM_LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseURL: e.OPENAI_BASE_URL,
+      model: e.CUTROOM_MODEL ?? 'gpt-4.1',
+      visionModel: e.CUTROOM_VISION_MODEL ?? e.CUTROOM_MODEL ?? 'gpt-4.1',
+      embeddingModel: e.CUTROOM_EMBEDDING_MODEL,
+    },
+    browser: {
+      chromiumPath: e.CHROMIUM_PATH,
+      wsEndpoints: e.BROWSER_WS_ENDPOINT,
+      token: e.CUTROOM_BROWSER_TOKEN,
+      poolSize: e.CUTROOM_BROWSER_POOL_SIZE,
+      codeTimeoutMs: e.CUTROOM_CODE_TIMEOUT_MS,
+      renderTimeoutMs: e.CUTROOM_RENDER_TIMEOUT_MS,
+      licenseKey: e.DIFFUSION_STUDIO_LICENSE_KEY,
+    },
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET,
+          appToken: e.SLACK_APP_TOKEN,
+          apiUrl: e.SLACK_API_URL,
+          allowedTeams: e.SLACK_ALLOWED_TEAMS,
+          allowedChannels: e.SLACK_ALLOWED_CHANNELS,
+        }
+      : undefined,
+    discord: e.DISCORD_TOKEN
+      ? {
+          token: e.DISCORD_TOKEN,
+          applicationId: e.DISCORD_APPLICATION_ID,
+          publicKey: e.DISCORD_PUBLIC_KEY,
+          apiUrl: e.DISCORD_API_URL,
+          devGuildId: e.DISCORD_DEV_GUILD_ID,
+          allowedGuilds: e.DISCORD_ALLOWED_GUILDS,
+          allowedChannels: e.DISCORD_ALLOWED_CHANNELS,
+        }
+      : undefined,
+    worker: { concurrency: e.CUTROOM_WORKER_CONCURRENCY },
+    limits: {
+      maxAssetBytes: e.CUTROOM_MAX_ASSET_MB * 1024 * 1024,
+      maxAssetSeconds: e.CUTROOM_MAX_ASSET_SECONDS,
+      maxAssets: e.CUTROOM_MAX_ASSETS,
+      userRequestsPerHour: e.CUTROOM_RATE_USER_PER_HOUR,
+      channelRequestsPerHour: e.CUTROOM_RATE_CHANNEL_PER_HOUR,
+      retentionDays: e.CUTROOM_RETENTION_DAYS,
+    },
+    agent: {
+      maxSteps: e.CUTROOM_AGENT_MAX_STEPS,
+      maxLlmCalls: e.CUTROOM_AGENT_MAX_LLM_CALLS,
+      maxTokens: e.CUTROOM_AGENT_MAX_TOKENS,
+      maxWallMs: e.CUTROOM_AGENT_MAX_SECONDS * 1000,
+    },
+  };
+}

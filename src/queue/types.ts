@@ -1,0 +1,104 @@
+/** @module The messages that cross Redis: edit requests (bots → workers) and deliveries (workers → bots). */
+import { z } from 'zod';
+
+export const PlatformSchema = z.enum(['slack', 'discord', 'cli']);
+export type Platform = z.infer<typeof PlatformSchema>;
+
+/** Where a conversation lives. Thread state (versions) is keyed by all three parts. */
+export const ThreadRefSchema = z.object({
+  platform: PlatformSchema,
+  /** Slack team id or Discord guild id, when there is one. */
+  workspaceId: z.string().optional(),
+  channelId: z.string(),
+  /** Slack: the root message `ts`; Discord: the thread channel id. */
+  threadId: z.string(),
+});
+export type ThreadRef = z.infer<typeof ThreadRefSchema>;
+
+export function threadKey(thread: ThreadRef): string {
+  return `${thread.platform}:${thread.channelId}:${thread.threadId}`;
+}
+
+/** A file in the artifact store, addressed by a key relative to its root. */
+export const ArtifactRefSchema = z.object({
+  key: z.string(),
+  name: z.string(),
+  mimeType: z.string(),
+  size: z.number().int().nonnegative(),
+});
+export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
+
+/** An uploaded clip after validation: stored, probed, ready for the browser. */
+export const StoredAssetSchema = ArtifactRefSchema.extend({
+  kind: z.enum(['video', 'audio', 'image']),
+  duration: z.number().nonnegative(),
+  width: z.number().int().nonnegative(),
+  height: z.number().int().nonnegative(),
+  hasAudio: z.boolean(),
+});
+export type StoredAsset = z.infer<typeof StoredAssetSchema>;
+
+export const EditRequestSchema = z.object({
+  /** Idempotency key from the platform event (e.g. `slack:<event_id>`); also the BullMQ job id. */
+  id: z.string(),
+  thread: ThreadRefSchema,
+  user: z.object({ id: z.string(), name: z.string().optional() }),
+  kind: z.enum(['edit', 'undo']),
+  prompt: z.string(),
+  /** Clips attached to this request, in upload order; earlier clips of the thread come from its latest version. */
+  assets: z.array(StoredAssetSchema),
+  receivedAt: z.number(),
+  /** Largest file the platform accepts back in this thread, in bytes (Discord's attachment_size_limit). */
+  uploadLimitBytes: z.number().int().positive().optional(),
+});
+export type EditRequest = z.infer<typeof EditRequestSchema>;
+
+export const StageSchema = z.enum([
+  'queued',
+  'downloading',
+  'replaying',
+  'editing',
+  'searching_docs',
+  'checking_frames',
+  'rendering',
+  'uploading',
+  'done',
+  'failed',
+  'cancelled',
+]);
+export type Stage = z.infer<typeof StageSchema>;
+
+const DeliveryBase = z.object({
+  thread: ThreadRefSchema,
+  requestId: z.string(),
+});
+
+export const DeliverySchema = z.discriminatedUnion('kind', [
+  /** Update the one status message of a request in place (created on first use). */
+  DeliveryBase.extend({
+    kind: z.literal('status'),
+    stage: StageSchema,
+    text: z.string(),
+    percent: z.number().min(0).max(100).optional(),
+    queuePosition: z.number().int().nonnegative().optional(),
+  }),
+  /** A preview contact sheet after a visual check, with the verdict in one line. */
+  DeliveryBase.extend({ kind: z.literal('preview'), file: ArtifactRefSchema, text: z.string() }),
+  /** The final render with its summary. */
+  DeliveryBase.extend({
+    kind: z.literal('result'),
+    file: ArtifactRefSchema,
+    text: z.string(),
+    version: z.number().int().positive(),
+    durationSeconds: z.number().nonnegative(),
+  }),
+  /** A user-facing failure: code plus plain words. */
+  DeliveryBase.extend({
+    kind: z.literal('error'),
+    code: z.string(),
+    text: z.string(),
+  }),
+  /** Any other short reply (undo notices, refusals). */
+  DeliveryBase.extend({ kind: z.literal('message'), text: z.string() }),
+]);
+export type Delivery = z.infer<typeof DeliverySchema>;
