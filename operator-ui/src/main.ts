@@ -1,0 +1,59 @@
+/** @module The operator page: exposes the code-action API to the page driver and shows a live player for humans. */
+import type * as core from '@diffusionstudio/core';
+import { cancelActiveRender, renderComposition } from './composition-renderer.ts';
+import { sampleFrames } from './frame-sampler.ts';
+import type { OperatorApi } from './protocol.ts';
+import { Workspace } from './workspace.ts';
+
+const player = document.getElementById('player') as HTMLElement;
+const outline = document.getElementById('outline') as HTMLElement;
+const log = document.getElementById('log') as HTMLElement;
+const status = document.getElementById('status') as HTMLElement;
+
+function show(composition: core.Composition, lines: string[] = []): void {
+  outline.textContent = composition.toString();
+  if (lines.length > 0) log.textContent = `${log.textContent ?? ''}${lines.join('\n')}\n`.slice(-20_000);
+}
+
+const workspace = new Workspace({
+  onCompositionChanged(previous, next) {
+    previous?.unmount();
+    next.mount(player);
+    show(next);
+  },
+});
+
+// Only one page-side operation at a time: the driver never overlaps them, but a stray call must not interleave.
+let queue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const run = queue.then(async () => {
+    status.textContent = label;
+    try {
+      return await work();
+    } finally {
+      status.textContent = 'idle';
+      show(workspace.composition);
+    }
+  });
+  queue = run.catch(() => {});
+  return run;
+}
+
+const api: OperatorApi = {
+  configure: (options) => workspace.configure(options),
+  loadAssets: (assets) => exclusive('loading assets', () => workspace.loadAssets(assets)),
+  runCode: (code) =>
+    exclusive('running code', async () => {
+      const result = await workspace.runCode(code);
+      show(workspace.composition, result.logs);
+      return result;
+    }),
+  replay: (script) => exclusive('replaying', () => workspace.replay(script)),
+  sample: (request) => exclusive('sampling', () => sampleFrames(workspace.composition, request)),
+  render: (request) => exclusive('rendering', () => renderComposition(workspace.composition, workspace.assets, request)),
+  cancelRender: () => cancelActiveRender(),
+  summary: () => workspace.summary(),
+};
+
+Object.defineProperty(window, '__cutroom', { value: Object.freeze(api), configurable: false, writable: false });
+status.textContent = 'idle';

@@ -1,0 +1,83 @@
+/** @module The messages between Node's page driver and the operator page (plain JSON both ways). */
+
+export interface AssetDescriptor {
+  name: string;
+  url: string;
+  mimeType: string;
+  kind: 'video' | 'audio' | 'image';
+  duration: number;
+  width: number;
+  height: number;
+  hasAudio: boolean;
+}
+
+export interface CodeActionResult {
+  ok: boolean;
+  error?: { name: string; message: string; line?: number };
+  logs: string[];
+  outline: string;
+  duration: number;
+}
+
+export interface SampleRequest {
+  times: number[];
+  /** Width of each frame in pixels. */
+  width: number;
+  /** JPEG quality 0–1. */
+  quality: number;
+}
+
+export interface SampleResponse {
+  frames: { time: number; jpegBase64: string }[];
+  sheetBase64: string;
+  width: number;
+  height: number;
+}
+
+/** One timed piece of audio in the composition, for ffmpeg to mix instead of core's audio path. */
+export interface AudioSegment {
+  /** Index into the loaded assets. */
+  asset: number;
+  /** Seconds on the composition timeline where the segment starts. */
+  at: number;
+  /** Seconds into the source. */
+  from: number;
+  to: number;
+  volume: number;
+  fadeIn: number;
+  fadeOut: number;
+}
+
+export interface RenderRequest {
+  uploadUrl: string;
+  progressUrl: string;
+  fps: number;
+  videoBitrate: number;
+  /** Seconds between keyframes. */
+  keyframeIntervalSeconds: number;
+}
+
+export interface RenderResponse {
+  ok: boolean;
+  error?: { name: string; message: string };
+  cancelled?: boolean;
+  width: number;
+  height: number;
+  duration: number;
+  /** Null when the composition's audio cannot be expressed as plain segments; core's audio path is used then. */
+  audio: AudioSegment[] | null;
+  /** Whether the uploaded file already carries the audio track (core's audio path). */
+  audioInFile: boolean;
+}
+
+/** What `window.__cutroom` offers the page driver. */
+export interface OperatorApi {
+  configure(options: { licenseKey?: string }): void;
+  loadAssets(assets: AssetDescriptor[]): Promise<void>;
+  runCode(code: string): Promise<CodeActionResult>;
+  replay(script: string[]): Promise<CodeActionResult>;
+  sample(request: SampleRequest): Promise<SampleResponse>;
+  render(request: RenderRequest): Promise<RenderResponse>;
+  cancelRender(): void;
+  summary(): { outline: string; duration: number; width: number; height: number; clips: number };
+}

@@ -1,0 +1,187 @@
+/** @module The page's editing state: the composition, the loaded assets, and running code actions against them. */
+import * as core from '@diffusionstudio/core';
+import type { AssetDescriptor, CodeActionResult } from './protocol.ts';
+
+export interface PageAsset {
+  name: string;
+  source: core.BaseSource;
+  kind: AssetDescriptor['kind'];
+  duration: number;
+  width: number;
+  height: number;
+  hasAudio: boolean;
+  /** Where the page fetched it from; lets the renderer hand audio back to ffmpeg by index. */
+  url: string;
+}
+
+const AsyncFunction = (async () => {}).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
+
+// The function header Chromium adds to `new AsyncFunction` bodies, plus our own prologue line.
+const PROLOGUE = 'let composition = __scope.composition;\ntry {\n';
+const HEADER_LINES = 2;
+const PROLOGUE_LINES = 2;
+const MAX_LOG_LINES = 200;
+const MAX_LOG_CHARS = 2000;
+
+export interface WorkspaceEvents {
+  onCompositionChanged(previous: core.Composition | undefined, next: core.Composition): void;
+}
+
+export class Workspace {
+  composition: core.Composition;
+  assets: PageAsset[] = [];
+  /** Successful code actions, in order: replaying them on a fresh composition rebuilds the state. */
+  readonly history: string[] = [];
+  private licenseKey?: string;
+  private readonly coreScope: typeof core;
+
+  constructor(private readonly events: WorkspaceEvents) {
+    this.coreScope = this.makeCoreScope();
+    this.composition = this.newComposition();
+    events.onCompositionChanged(undefined, this.composition);
+  }
+
+  configure(options: { licenseKey?: string }): void {
+    this.licenseKey = options.licenseKey;
+    this.setComposition(this.newComposition());
+  }
+
+  async loadAssets(descriptors: AssetDescriptor[]): Promise<void> {
+    const loaded: PageAsset[] = [];
+    for (const d of descriptors) {
+      try {
+        const source = await core.Source.from<core.BaseSource>(d.url, { name: d.name, mimeType: d.mimeType });
+        loaded.push({ ...d, source });
+      } catch (error) {
+        throw new Error(`could not load asset "${d.name}": ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.assets.push(...loaded);
+  }
+
+  /** Runs one code action; on failure the composition is rebuilt from the history, so a failed action leaves no trace. */
+  async runCode(code: string): Promise<CodeActionResult> {
+    const logs: string[] = [];
+    try {
+      await this.execute(code, logs);
+      this.history.push(code);
+      return this.result(true, logs);
+    } catch (error) {
+      const failure = describeError(error);
+      await this.rebuild();
+      return { ...this.result(false, logs), error: failure };
+    }
+  }
+
+  /** Runs a whole script on a fresh composition; stops at the first failing action. */
+  async replay(script: string[]): Promise<CodeActionResult> {
+    this.history.length = 0;
+    this.setComposition(this.newComposition());
+    const logs: string[] = [];
+    for (const [index, code] of script.entries()) {
+      try {
+        await this.execute(code, logs);
+        this.history.push(code);
+      } catch (error) {
+        const failure = describeError(error);
+        return {
+          ...this.result(false, logs),
+          error: { ...failure, message: `replaying action ${index + 1}: ${failure.message}` },
+        };
+      }
+    }
+    return this.result(true, logs);
+  }
+
+  summary() {
+    return {
+      outline: this.composition.toString(),
+      duration: this.composition.duration,
+      width: this.composition.width,
+      height: this.composition.height,
+      clips: this.composition.clips.length,
+    };
+  }
+
+  private async execute(code: string, logs: string[]): Promise<void> {
+    const scope = { composition: this.composition };
+    const body = `${PROLOGUE}${code}\n} finally { __scope.composition = composition; }\n//# sourceURL=code-action.js`;
+    const fn = new AsyncFunction('core', 'assets', 'console', '__scope', body);
+    const assets = Object.freeze(
+      this.assets.map(({ url: _url, ...asset }) => Object.freeze({ ...asset })),
+    );
+    try {
+      await fn(this.coreScope, assets, makeConsole(logs), scope);
+    } finally {
+      if (scope.composition !== this.composition) {
+        if (!(scope.composition instanceof core.Composition)) {
+          this.setComposition(this.composition);
+          throw new TypeError('`composition` must be a core.Composition');
+        }
+        this.setComposition(scope.composition);
+      }
+    }
+  }
+
+  private async rebuild(): Promise<void> {
+    const script = [...this.history];
+    const result = await this.replay(script);
+    if (!result.ok) throw new Error(`rollback failed: ${result.error?.message}`);
+  }
+
+  private setComposition(next: core.Composition): void {
+    const previous = this.composition;
+    this.composition = next;
+    if (previous !== next) this.events.onCompositionChanged(previous, next);
+  }
+
+  private newComposition(): core.Composition {
+    return new this.coreScope.Composition({ width: 1280, height: 720 });
+  }
+
+  /** The `core` the code sees: the real module, except that new compositions carry the operator's license key. */
+  private makeCoreScope(): typeof core {
+    const workspace = this;
+    class Composition extends core.Composition {
+      constructor(settings: ConstructorParameters<typeof core.Composition>[0] = {}) {
+        super({ licenseKey: workspace.licenseKey, ...settings });
+      }
+    }
+    return Object.freeze({ ...core, Composition }) as typeof core;
+  }
+
+  private result(ok: boolean, logs: string[]): CodeActionResult {
+    const { outline, duration } = this.summary();
+    return { ok, logs, outline, duration };
+  }
+}
+
+function makeConsole(logs: string[]): Console {
+  const record =
+    (level: string) =>
+    (...args: unknown[]) => {
+      if (logs.length >= MAX_LOG_LINES) return;
+      const line = args.map(formatValue).join(' ').slice(0, MAX_LOG_CHARS);
+      logs.push(level === 'log' ? line : `[${level}] ${line}`);
+      if (logs.length === MAX_LOG_LINES) logs.push(`[log truncated after ${MAX_LOG_LINES} lines]`);
+    };
+  return { ...console, log: record('log'), info: record('info'), warn: record('warn'), error: record('error'), debug: record('debug') };
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (value instanceof core.Composition) return value.toString();
+  try {
+    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? String(v) : v)) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function describeError(error: unknown): { name: string; message: string; line?: number } {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const match = /code-action\.js:(\d+):\d+/.exec(error.stack ?? '');
+  const line = match ? Number(match[1]) - HEADER_LINES - PROLOGUE_LINES : undefined;
+  return { name: error.name, message: error.message, line: line !== undefined && line > 0 ? line : undefined };
+}
