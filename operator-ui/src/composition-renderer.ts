@@ -49,7 +49,8 @@ export async function renderComposition(
         method: 'POST',
         body: chunk.data as Uint8Array<ArrayBuffer>,
       });
-      if (!response.ok) throw new Error(`upload of ${chunk.data.byteLength} bytes failed: HTTP ${response.status}`);
+      if (!response.ok)
+        throw new Error(`upload of ${chunk.data.byteLength} bytes failed: HTTP ${response.status}`);
     },
   });
   activeEncoder = encoder;
@@ -57,7 +58,13 @@ export async function renderComposition(
     const result = await encoder.render(upload as unknown as WritableStream);
     if (result.type === 'canceled') return { ...base, ok: false, cancelled: true, audio, audioInFile };
     if (result.type === 'error') {
-      return { ...base, ok: false, error: { name: result.error.name, message: result.error.message }, audio, audioInFile };
+      return {
+        ...base,
+        ok: false,
+        error: { name: result.error.name, message: result.error.message },
+        audio,
+        audioInFile,
+      };
     }
     return { ...base, ok: true, audio, audioInFile };
   } finally {
@@ -77,7 +84,8 @@ export function audioSegments(composition: core.Composition, assets: PageAsset[]
     for (const clip of layer.clips) {
       if (clip.disabled || !(clip instanceof core.AudioClip)) continue;
       const asset = assets.findIndex((a) => a.source === clip.source);
-      const hasAudio = asset >= 0 ? assets[asset].hasAudio : Boolean((clip.source as core.AudioSource).audioTrack);
+      const hasAudio =
+        asset >= 0 ? assets[asset].hasAudio : Boolean((clip.source as core.AudioSource).audioTrack);
       if (!hasAudio || clip.muted) continue;
       if (asset < 0) return null;
       const animatedVolume = (clip as unknown as AudioClipInternals).animations.some(

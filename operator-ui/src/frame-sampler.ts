@@ -27,7 +27,10 @@ interface VideoClipInternals {
 
 const SHEET_COLUMNS = 5;
 
-export async function sampleFrames(composition: core.Composition, request: SampleRequest): Promise<SampleResponse> {
+export async function sampleFrames(
+  composition: core.Composition,
+  request: SampleRequest,
+): Promise<SampleResponse> {
   const times = [...request.times].sort((a, b) => a - b);
   const scale = request.width / composition.width;
   const renderer = new core.Renderer({
@@ -60,7 +63,8 @@ export async function sampleFrames(composition: core.Composition, request: Sampl
     const frames: SampleResponse['frames'] = [];
     const canvases: { time: number; bitmap: ImageBitmap }[] = [];
     for (const time of times) {
-      for (const { decoder, frames: clipFrames } of standIns.values()) decoder.current = clipFrames.get(time) ?? null;
+      for (const { decoder, frames: clipFrames } of standIns.values())
+        decoder.current = clipFrames.get(time) ?? null;
       renderer.playbackOffset = time;
       const layers = composition.layers;
       for (let i = layers.length - 1; i >= 0; i--) await layers[i].update(renderer);
@@ -74,7 +78,8 @@ export async function sampleFrames(composition: core.Composition, request: Sampl
     return { frames, sheetBase64, width: renderer.canvas.width, height: renderer.canvas.height };
   } finally {
     for (const clip of initialised) await clip.deinitRenderer(renderer).catch(() => {});
-    for (const clip of standIns.keys()) (clip as unknown as VideoClipInternals).videoDecoders.delete(renderer);
+    for (const clip of standIns.keys())
+      (clip as unknown as VideoClipInternals).videoDecoders.delete(renderer);
     for (const input of inputs) input.dispose();
     composition.renderer.start();
     await composition.seek(composition.currentTime);
@@ -110,7 +115,8 @@ async function decodeClipFrames(
 
   const sourceInput = clip.source.input;
   const input = new Input({
-    source: typeof sourceInput === 'string' ? new UrlSource(sourceInput) : new BlobSource(sourceInput as Blob),
+    source:
+      typeof sourceInput === 'string' ? new UrlSource(sourceInput) : new BlobSource(sourceInput as Blob),
     formats: ALL_FORMATS,
   });
   inputs.push(input);
@@ -134,16 +140,24 @@ async function toJpegBase64(canvas: HTMLCanvasElement | OffscreenCanvas, quality
     canvas instanceof OffscreenCanvas
       ? await canvas.convertToBlob({ type: 'image/jpeg', quality })
       : await new Promise<Blob>((resolve, reject) =>
-          canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('JPEG encoding failed'))), 'image/jpeg', quality),
+          canvas.toBlob(
+            (b) => (b ? resolve(b) : reject(new Error('JPEG encoding failed'))),
+            'image/jpeg',
+            quality,
+          ),
         );
   const bytes = new Uint8Array(await blob.arrayBuffer());
   let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 
 /** A grid of the frames, each labelled with its time, sized for a chat thread. */
-async function contactSheet(frames: { time: number; bitmap: ImageBitmap }[], quality: number): Promise<string> {
+async function contactSheet(
+  frames: { time: number; bitmap: ImageBitmap }[],
+  quality: number,
+): Promise<string> {
   const cellWidth = 320;
   const first = frames[0]?.bitmap;
   const cellHeight = first ? Math.round((cellWidth * first.height) / first.width) : 180;

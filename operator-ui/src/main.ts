@@ -1,5 +1,6 @@
 /** @module The operator page: exposes the code-action API to the page driver and shows a live player for humans. */
 import type * as core from '@diffusionstudio/core';
+import { codecSupport } from './codec-support.ts';
 import { cancelActiveRender, renderComposition } from './composition-renderer.ts';
 import { sampleFrames } from './frame-sampler.ts';
 import type { OperatorApi } from './protocol.ts';
@@ -50,10 +51,16 @@ const api: OperatorApi = {
     }),
   replay: (script) => exclusive('replaying', () => workspace.replay(script)),
   sample: (request) => exclusive('sampling', () => sampleFrames(workspace.composition, request)),
-  render: (request) => exclusive('rendering', () => renderComposition(workspace.composition, workspace.assets, request)),
+  render: (request) =>
+    exclusive('rendering', () => renderComposition(workspace.composition, workspace.assets, request)),
   cancelRender: () => cancelActiveRender(),
+  codecSupport: (probes) => codecSupport(probes),
   summary: () => workspace.summary(),
 };
 
-Object.defineProperty(window, '__cutroom', { value: Object.freeze(api), configurable: false, writable: false });
+Object.defineProperty(window, '__cutroom', {
+  value: Object.freeze(api),
+  configurable: false,
+  writable: false,
+});
 status.textContent = 'idle';

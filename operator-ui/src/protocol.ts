@@ -70,6 +70,17 @@ export interface RenderResponse {
   audioInFile: boolean;
 }
 
+export interface CodecProbe {
+  name: string;
+  codec: string;
+  kind: 'video' | 'audio';
+}
+
+export interface CodecSupport extends CodecProbe {
+  encode: boolean;
+  decode: boolean;
+}
+
 /** What `window.__cutroom` offers the page driver. */
 export interface OperatorApi {
   configure(options: { licenseKey?: string }): void;
@@ -79,5 +90,6 @@ export interface OperatorApi {
   sample(request: SampleRequest): Promise<SampleResponse>;
   render(request: RenderRequest): Promise<RenderResponse>;
   cancelRender(): void;
+  codecSupport(probes: CodecProbe[]): Promise<CodecSupport[]>;
   summary(): { outline: string; duration: number; width: number; height: number; clips: number };
 }

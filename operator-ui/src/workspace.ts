@@ -14,7 +14,9 @@ export interface PageAsset {
   url: string;
 }
 
-const AsyncFunction = (async () => {}).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
+const AsyncFunction = (async () => {}).constructor as new (
+  ...args: string[]
+) => (...args: unknown[]) => Promise<unknown>;
 
 // The function header Chromium adds to `new AsyncFunction` bodies, plus our own prologue line.
 const PROLOGUE = 'let composition = __scope.composition;\ntry {\n';
@@ -53,7 +55,9 @@ export class Workspace {
         const source = await core.Source.from<core.BaseSource>(d.url, { name: d.name, mimeType: d.mimeType });
         loaded.push({ ...d, source });
       } catch (error) {
-        throw new Error(`could not load asset "${d.name}": ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(
+          `could not load asset "${d.name}": ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     this.assets.push(...loaded);
@@ -107,20 +111,22 @@ export class Workspace {
     const scope = { composition: this.composition };
     const body = `${PROLOGUE}${code}\n} finally { __scope.composition = composition; }\n//# sourceURL=code-action.js`;
     const fn = new AsyncFunction('core', 'assets', 'console', '__scope', body);
-    const assets = Object.freeze(
-      this.assets.map(({ url: _url, ...asset }) => Object.freeze({ ...asset })),
-    );
+    const assets = Object.freeze(this.assets.map(({ url: _url, ...asset }) => Object.freeze({ ...asset })));
+    let failure: unknown;
     try {
       await fn(this.coreScope, assets, makeConsole(logs), scope);
-    } finally {
-      if (scope.composition !== this.composition) {
-        if (!(scope.composition instanceof core.Composition)) {
-          this.setComposition(this.composition);
-          throw new TypeError('`composition` must be a core.Composition');
-        }
+    } catch (error) {
+      failure = error;
+    }
+    // The action may have replaced the composition before it failed; keep what it left either way.
+    if (scope.composition !== this.composition) {
+      if (!(scope.composition instanceof core.Composition)) {
+        failure ??= new TypeError('`composition` must be a core.Composition');
+      } else {
         this.setComposition(scope.composition);
       }
     }
+    if (failure !== undefined) throw failure;
   }
 
   private async rebuild(): Promise<void> {
@@ -165,7 +171,14 @@ function makeConsole(logs: string[]): Console {
       logs.push(level === 'log' ? line : `[${level}] ${line}`);
       if (logs.length === MAX_LOG_LINES) logs.push(`[log truncated after ${MAX_LOG_LINES} lines]`);
     };
-  return { ...console, log: record('log'), info: record('info'), warn: record('warn'), error: record('error'), debug: record('debug') };
+  return {
+    ...console,
+    log: record('log'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    debug: record('debug'),
+  };
 }
 
 function formatValue(value: unknown): string {
@@ -183,5 +196,9 @@ function describeError(error: unknown): { name: string; message: string; line?: 
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
   const match = /code-action\.js:(\d+):\d+/.exec(error.stack ?? '');
   const line = match ? Number(match[1]) - HEADER_LINES - PROLOGUE_LINES : undefined;
-  return { name: error.name, message: error.message, line: line !== undefined && line > 0 ? line : undefined };
+  return {
+    name: error.name,
+    message: error.message,
+    line: line !== undefined && line > 0 ? line : undefined,
+  };
 }

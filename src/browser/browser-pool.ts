@@ -47,7 +47,8 @@ export class BrowserPool {
 
   /** A session for one job; give it back with `session.release()`. */
   async acquire(options: WaitOptions = {}): Promise<PageEditSession> {
-    if (this.closing) throw new CutroomError(ErrorCode.BrowserUnavailable, 'acquire: the browser pool is closed');
+    if (this.closing)
+      throw new CutroomError(ErrorCode.BrowserUnavailable, 'acquire: the browser pool is closed');
     while (this.warm.length > 0) {
       const candidate = this.warm.shift() as Promise<WarmSession>;
       this.refill();

@@ -4,6 +4,7 @@ import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { chromiumLaunchArgs } from './chromium-args.ts';
 import { findChromium } from './find-chromium.ts';
+import { type RemoteBrowserConnector, redactEndpoint } from './remote-browser-connector.ts';
 import type { WaitOptions } from './types.ts';
 
 export interface LeasedBrowser {
@@ -70,15 +71,48 @@ export class LocalBrowserProvider implements BrowserProvider {
         handleSIGTERM: false,
         handleSIGHUP: false,
       });
-      browser.on('disconnected', () => this.options.logger.warn({ executablePath }, 'local Chromium disconnected'));
+      browser.on('disconnected', () =>
+        this.options.logger.warn({ executablePath }, 'local Chromium disconnected'),
+      );
       this.options.logger.debug({ executablePath, version: browser.version() }, 'launched Chromium');
       return browser;
     } catch (error) {
-      throw new CutroomError(ErrorCode.BrowserLaunchFailed, `could not launch ${executablePath}: ${(error as Error).message}`, {
-        userMessage: 'The editing browser could not be started.',
-        retryable: true,
-        cause: error,
-      });
+      throw new CutroomError(
+        ErrorCode.BrowserLaunchFailed,
+        `could not launch ${executablePath}: ${(error as Error).message}`,
+        {
+          userMessage: 'The editing browser could not be started.',
+          retryable: true,
+          cause: error,
+        },
+      );
     }
+  }
+}
+
+export interface RemoteBrowserProviderOptions {
+  connector: RemoteBrowserConnector;
+}
+
+/** One remote browser connection per session: `cutroom browser-server` counts connections as sessions. */
+export class RemoteBrowserProvider implements BrowserProvider {
+  private closed = false;
+
+  constructor(private readonly options: RemoteBrowserProviderOptions) {}
+
+  async lease(options: WaitOptions = {}): Promise<LeasedBrowser> {
+    if (this.closed) throw new CutroomError(ErrorCode.BrowserUnavailable, 'browser provider is closed');
+    const { browser, endpoint } = await this.options.connector.connect(options);
+    return {
+      browser,
+      endpoint: redactEndpoint(endpoint),
+      done: async () => {
+        await browser.close().catch(() => {});
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
   }
 }

@@ -9,6 +9,7 @@ import { chromium, type BrowserServer as PlaywrightBrowserServer } from 'playwri
 import { CutroomError, ErrorCode } from '../errors.ts';
 import { createSilentLogger, type Logger } from '../logger.ts';
 import { chromiumLaunchArgs } from './chromium-args.ts';
+import { findChromium } from './find-chromium.ts';
 import { describeGpuUsage, detectGpu, type GpuInfo, type GpuUsage } from './gpu.ts';
 
 /** The `playwright-core` version this process runs; a client must match its major.minor. */
@@ -39,7 +40,7 @@ export interface BrowserServerOptions {
   token: string;
   /** Concurrent WebSocket sessions; one more is refused with 503. @defaultValue 2 */
   maxSessions?: number;
-  /** @defaultValue '/usr/bin/chromium' */
+  /** @defaultValue found on PATH (`findChromium`) */
   chromiumPath?: string;
   /** `off` keeps `--disable-gpu` even when a GPU is visible. @defaultValue 'auto' */
   gpu?: 'auto' | 'off';
@@ -129,7 +130,6 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     port: 0,
     host: '127.0.0.1',
     maxSessions: 2,
-    chromiumPath: '/usr/bin/chromium',
     gpu: 'auto' as const,
     devRoot: '/dev',
     playwrightVersion: PLAYWRIGHT_VERSION,
@@ -167,7 +167,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   async function launch(): Promise<PlaywrightBrowserServer> {
     const server = await chromium.launchServer({
-      executablePath: opts.chromiumPath,
+      executablePath: findChromium(opts.chromiumPath),
       args,
       headless: true,
       host: '127.0.0.1',

@@ -1,11 +1,13 @@
 /** @module One job's browser page with the operator loaded: code actions, sampling and rendering. */
 import { randomUUID } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
-import type { BrowserContext, Page } from 'playwright-core';
 import { transform } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
 import type {
   AssetDescriptor,
   CodeActionResult,
+  CodecProbe,
+  CodecSupport,
   OperatorApi,
   RenderResponse,
 } from '../../operator-ui/src/protocol.ts';
@@ -113,6 +115,8 @@ export class PageEditSession implements EditSession {
       return result;
     } catch (error) {
       if (!(error instanceof TimeoutError) && !isPageLoss(error)) throw error;
+      // With the whole browser gone there is nothing to rebuild on: the job retries on another session.
+      if (!this.browserAlive()) throw toBrowserClosed(error, 'runCode');
       // A stuck or dead page cannot be trusted: rebuild it from the actions that succeeded.
       await this.replacePage(options.signal);
       const reason =
@@ -140,12 +144,18 @@ export class PageEditSession implements EditSession {
     const fps = options.fps ?? 1;
     const times = options.times ?? sampleTimes(summary.duration, fps);
     const width = options.width ?? 640;
-    const response = await this.call('sample', { times, width, quality: 0.8 }, {
-      timeoutMs: options.timeoutMs ?? this.timeouts.sampleTimeoutMs,
-      signal: options.signal,
-    }).catch((error) => {
+    const response = await this.call(
+      'sample',
+      { times, width, quality: 0.8 },
+      {
+        timeoutMs: options.timeoutMs ?? this.timeouts.sampleTimeoutMs,
+        signal: options.signal,
+      },
+    ).catch((error) => {
       if (error instanceof CutroomError) throw error;
-      throw new CutroomError(ErrorCode.SamplingFailed, `sample: ${(error as Error).message}`, { cause: error });
+      throw new CutroomError(ErrorCode.SamplingFailed, `sample: ${(error as Error).message}`, {
+        cause: error,
+      });
     });
     return {
       frames: response.frames.map((f) => ({ time: f.time, jpeg: Buffer.from(f.jpegBase64, 'base64') })),
@@ -177,7 +187,13 @@ export class PageEditSession implements EditSession {
     try {
       response = await this.call(
         'render',
-        { uploadUrl: upload.uploadUrl, progressUrl: upload.progressUrl, fps: options.fps ?? 30, videoBitrate: options.videoBitrate ?? 5_000_000, keyframeIntervalSeconds: 1 },
+        {
+          uploadUrl: upload.uploadUrl,
+          progressUrl: upload.progressUrl,
+          fps: options.fps ?? 30,
+          videoBitrate: options.videoBitrate ?? 5_000_000,
+          keyframeIntervalSeconds: 1,
+        },
         { timeoutMs, signal: options.signal, what: () => `render at ${percent}%` },
       );
     } catch (error) {
@@ -202,10 +218,14 @@ export class PageEditSession implements EditSession {
             userMessage: 'There is nothing to render yet: the edit has no clips.',
           });
         }
-        throw new CutroomError(ErrorCode.RenderFailed, `render failed inside core: ${response.error?.message}`, {
-          userMessage: 'Rendering failed inside the video engine.',
-          retryable: true,
-        });
+        throw new CutroomError(
+          ErrorCode.RenderFailed,
+          `render failed inside core: ${response.error?.message}`,
+          {
+            userMessage: 'Rendering failed inside the video engine.',
+            retryable: true,
+          },
+        );
       }
       options.onProgress?.({ percent: 99, stage: 'finishing' });
       await finishMp4({
@@ -237,6 +257,14 @@ export class PageEditSession implements EditSession {
     }
   }
 
+  /** Which WebCodecs encoders and decoders the page's browser has. */
+  codecSupport(probes: CodecProbe[], options: WaitOptions = {}): Promise<CodecSupport[]> {
+    return this.call('codecSupport', probes, {
+      timeoutMs: options.timeoutMs ?? this.timeouts.loadTimeoutMs,
+      signal: options.signal,
+    });
+  }
+
   /** The successful code actions so far. */
   get history(): readonly string[] {
     return this.script;
@@ -259,8 +287,14 @@ export class PageEditSession implements EditSession {
     await this.release();
   }
 
+  private browserAlive(): boolean {
+    return this.options.context.browser()?.isConnected() ?? false;
+  }
+
   private async openPage(wait: WaitOptions): Promise<void> {
-    const page = await this.options.context.newPage();
+    const page = await this.options.context.newPage().catch((error: Error) => {
+      throw toBrowserClosed(error, 'open operator page');
+    });
     this.page = page;
     page.on('pageerror', (error) => this.options.logger.debug({ err: error.message }, 'operator page error'));
     const timeoutMs = wait.timeoutMs ?? this.timeouts.loadTimeoutMs;
@@ -293,7 +327,8 @@ export class PageEditSession implements EditSession {
         timeoutMs: this.timeouts.codeTimeoutMs * this.script.length,
         signal,
       });
-      if (!result.ok) throw new CutroomError(ErrorCode.Internal, `replay after page loss failed: ${result.error?.message}`);
+      if (!result.ok)
+        throw new CutroomError(ErrorCode.Internal, `replay after page loss failed: ${result.error?.message}`);
     }
   }
 
@@ -303,7 +338,10 @@ export class PageEditSession implements EditSession {
       .catch(() => {});
     if (this.options.context.pages().length === 0 && this.page.isClosed()) return;
     await this.replacePage().catch((error) =>
-      this.options.logger.warn({ err: (error as Error).message }, 'could not replace the page after a failed render'),
+      this.options.logger.warn(
+        { err: (error as Error).message },
+        'could not replace the page after a failed render',
+      ),
     );
   }
 
@@ -328,13 +366,28 @@ export class PageEditSession implements EditSession {
         { method, arg: arg as unknown },
       )
       .catch((error: Error) => {
-        if (page.isClosed() || /Target (page, context or browser )?(has been )?closed|crashed/i.test(error.message)) {
+        if (
+          page.isClosed() ||
+          /Target (page, context or browser )?(has been )?closed|crashed/i.test(error.message)
+        ) {
           throw new BrowserClosedError(`${method}: ${error.message}`, { cause: error });
         }
         throw error;
       }) as Promise<Awaited<ReturnType<OperatorApi[M]>>>;
-    return waitOnPage(work, { page, what: options.what ?? method, timeoutMs: options.timeoutMs, signal: options.signal });
+    return waitOnPage(work, {
+      page,
+      what: options.what ?? method,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
   }
+}
+
+function toBrowserClosed(error: unknown, what: string): BrowserClosedError {
+  if (error instanceof BrowserClosedError) return error;
+  return new BrowserClosedError(`${what}: the browser is gone (${(error as Error).message})`, {
+    cause: error,
+  });
 }
 
 function isPageLoss(error: unknown): boolean {

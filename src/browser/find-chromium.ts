@@ -8,7 +8,10 @@ const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chr
 export function findChromium(configured?: string, envPath = process.env.PATH ?? ''): string {
   if (configured) {
     if (isExecutable(configured)) return configured;
-    throw new CutroomError(ErrorCode.BrowserLaunchFailed, `CHROMIUM_PATH is not an executable file, got "${configured}"`);
+    throw new CutroomError(
+      ErrorCode.BrowserLaunchFailed,
+      `CHROMIUM_PATH is not an executable file, got "${configured}"`,
+    );
   }
   for (const name of CANDIDATES) {
     for (const dir of envPath.split(path.delimiter).filter(Boolean)) {

@@ -21,7 +21,10 @@ const MIME_BY_EXTENSION: Record<string, string> = {
   '.gif': 'image/gif',
 };
 
-export async function localAsset(filePath: string, options: { signal?: AbortSignal } = {}): Promise<LoadableAsset> {
+export async function localAsset(
+  filePath: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<LoadableAsset> {
   const name = path.basename(filePath);
   const info = await probeMedia(filePath, { signal: options.signal, displayName: name });
   const extension = path.extname(filePath).toLowerCase();

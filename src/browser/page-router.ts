@@ -128,11 +128,13 @@ export class PageRouter {
   private async receive(route: Route, url: URL): Promise<void> {
     const [, , kind, token] = url.pathname.split('/');
     const sink = token ? this.uploads.get(token) : undefined;
-    if (!sink || route.request().method() !== 'POST') return route.fulfill({ status: 404, body: 'no such upload' });
+    if (!sink || route.request().method() !== 'POST')
+      return route.fulfill({ status: 404, body: 'no such upload' });
     const body = route.request().postDataBuffer() ?? Buffer.alloc(0);
     if (kind === 'upload') {
       const position = Number(url.searchParams.get('position'));
-      if (!Number.isSafeInteger(position) || position < 0) return route.fulfill({ status: 400, body: 'bad position' });
+      if (!Number.isSafeInteger(position) || position < 0)
+        return route.fulfill({ status: 400, body: 'bad position' });
       await sink.write(position, body);
     } else if (kind === 'progress') {
       sink.progress(JSON.parse(body.toString('utf8') || 'null'));
@@ -144,7 +146,10 @@ export class PageRouter {
 }
 
 /** `bytes=a-b` (one range; what media demuxers send) → inclusive byte offsets; undefined when absent. */
-export function parseRange(header: string | undefined, size: number): [number, number] | undefined | 'invalid' {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): [number, number] | undefined | 'invalid' {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return 'invalid';

@@ -36,11 +36,26 @@ export async function finishMp4(options: FinishMp4Options): Promise<void> {
   const aac = ['-c:a', 'aac', '-b:a', bitrate, '-ar', '48000', '-ac', '2'];
   const tail = ['-movflags', '+faststart', '-f', 'mp4', options.outPath];
   let args: string[];
-  const audio = options.audio.mode === 'segments' && options.audio.segments.length === 0 ? { mode: 'none' as const } : options.audio;
+  const audio =
+    options.audio.mode === 'segments' && options.audio.segments.length === 0
+      ? { mode: 'none' as const }
+      : options.audio;
   if (audio.mode === 'none') {
     args = ['-y', '-i', options.inputPath, '-map', '0:v:0', '-c:v', 'copy', '-an', ...tail];
   } else if (audio.mode === 'copy') {
-    args = ['-y', '-i', options.inputPath, '-map', '0:v:0', '-map', '0:a:0?', '-c:v', 'copy', ...aac, ...tail];
+    args = [
+      '-y',
+      '-i',
+      options.inputPath,
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0?',
+      '-c:v',
+      'copy',
+      ...aac,
+      ...tail,
+    ];
   } else {
     const inputs = [...new Set(audio.segments.map((s) => s.path))];
     const filters = audio.segments.map((s, i) => segmentFilter(s, 1 + inputs.indexOf(s.path), i));
@@ -80,7 +95,8 @@ function segmentFilter(s: AudioSegmentInput, input: number, index: number): stri
   ];
   if (s.volume !== 1) parts.push(`volume=${s.volume.toFixed(4)}`);
   if (s.fadeIn > 0) parts.push(`afade=t=in:st=0:d=${s.fadeIn.toFixed(4)}`);
-  if (s.fadeOut > 0) parts.push(`afade=t=out:st=${Math.max(0, length - s.fadeOut).toFixed(4)}:d=${s.fadeOut.toFixed(4)}`);
+  if (s.fadeOut > 0)
+    parts.push(`afade=t=out:st=${Math.max(0, length - s.fadeOut).toFixed(4)}:d=${s.fadeOut.toFixed(4)}`);
   const delayMs = Math.round(s.at * 1000);
   if (delayMs > 0) parts.push(`adelay=${delayMs}:all=1`);
   return `[${input}:a:0]${parts.join(',')}[a${index}]`;

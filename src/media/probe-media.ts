@@ -111,6 +111,7 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions = 
   if (video) {
     if (!video.width || !video.height || duration <= 0)
       throw corrupt(filePath, name, 'no decodable video frames');
+    await decodeTail(filePath, name, 'v', options);
     return {
       kind: 'video',
       duration,
@@ -125,6 +126,7 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions = 
   }
   if (audio) {
     if (duration <= 0) throw corrupt(filePath, name, 'no decodable audio');
+    await decodeTail(filePath, name, 'a', options);
     return {
       kind: 'audio',
       duration,
@@ -143,6 +145,44 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions = 
       userMessage: `"${name}" is not a video, audio or image file I can use.`,
     },
   );
+}
+
+/**
+ * A truncated upload still has its header, so ffprobe alone accepts it: decoding the last half second finds the
+ * missing data quickly, without decoding the whole file.
+ */
+async function decodeTail(
+  filePath: string,
+  name: string,
+  stream: 'v' | 'a',
+  options: ProbeMediaOptions,
+): Promise<void> {
+  try {
+    await execFileAsync(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-xerror',
+        '-nostdin',
+        '-sseof',
+        '-0.5',
+        '-i',
+        filePath,
+        '-map',
+        `0:${stream}:0`,
+        '-frames:v',
+        '1',
+        '-f',
+        'null',
+        '-',
+      ],
+      { signal: options.signal, timeout: options.timeoutMs ?? 20_000 },
+    );
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw corrupt(filePath, name, error);
+  }
 }
 
 function corrupt(filePath: string, name: string, cause: unknown): CutroomError {

@@ -24,7 +24,11 @@ export function runFfmpeg(args: string[], options: RunFfmpegOptions): Promise<vo
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new CutroomError(ErrorCode.FfmpegFailed, `${options.label}: ffmpeg exceeded ${timeoutMs} ms`, { retryable: true }));
+      reject(
+        new CutroomError(ErrorCode.FfmpegFailed, `${options.label}: ffmpeg exceeded ${timeoutMs} ms`, {
+          retryable: true,
+        }),
+      );
     }, timeoutMs);
     const onAbort = () => child.kill('SIGKILL');
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -33,7 +37,10 @@ export function runFfmpeg(args: string[], options: RunFfmpegOptions): Promise<vo
       options.signal?.removeEventListener('abort', onAbort);
       reject(
         error.code === 'ENOENT'
-          ? new CutroomError(ErrorCode.ToolMissing, 'ffmpeg is not installed (run: npm run setup, or apt-get install ffmpeg)')
+          ? new CutroomError(
+              ErrorCode.ToolMissing,
+              'ffmpeg is not installed (run: npm run setup, or apt-get install ffmpeg)',
+            )
           : new CutroomError(ErrorCode.FfmpegFailed, `${options.label}: ${error.message}`, { cause: error }),
       );
     });

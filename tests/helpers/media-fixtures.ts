@@ -23,7 +23,8 @@ export const COLOURS: [number, number, number][] = [
   [0, 128, 128],
 ];
 
-const hex = ([r, g, b]: [number, number, number]) => `0x${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+const hex = ([r, g, b]: [number, number, number]) =>
+  `0x${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 
 export interface ClipOptions {
   seconds: number;
@@ -46,7 +47,13 @@ export class MediaFixtures {
   async clip(name: string, options: ClipOptions): Promise<string> {
     const { seconds, width = 1280, height = 720, fps = 30, audio = true, gop = 60 } = options;
     const out = path.join(this.dir, name);
-    const args = ['-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`];
+    const args = [
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
+    ];
     if (audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`);
     args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(gop));
     if (audio) args.push('-c:a', 'aac', '-b:a', '96k', '-shortest');
@@ -61,7 +68,12 @@ export class MediaFixtures {
     const out = path.join(this.dir, name);
     const inputs: string[] = [];
     for (let k = 0; k < seconds; k++) {
-      inputs.push('-f', 'lavfi', '-i', `color=c=${hex(COLOURS[k % COLOURS.length])}:size=${width}x${height}:rate=${fps}:duration=1`);
+      inputs.push(
+        '-f',
+        'lavfi',
+        '-i',
+        `color=c=${hex(COLOURS[k % COLOURS.length])}:size=${width}x${height}:rate=${fps}:duration=1`,
+      );
     }
     const concat = `${Array.from({ length: seconds }, (_, k) => `[${k}:v]`).join('')}concat=n=${seconds}:v=1:a=0[v]`;
     const args = ['-y', ...inputs];
@@ -104,7 +116,20 @@ export async function averageColour(image: Buffer | string): Promise<[number, nu
     if (typeof image !== 'string') await writeFile(file, image);
     const { stdout } = await run(
       'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', '-i', file, '-vf', 'scale=16:16', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        file,
+        '-vf',
+        'scale=16:16',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-',
+      ],
       { encoding: 'buffer', maxBuffer: 1 << 20 },
     );
     const px = stdout as unknown as Buffer;
