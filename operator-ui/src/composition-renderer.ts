@@ -7,6 +7,7 @@
  */
 import * as core from '@diffusionstudio/core';
 import type { AudioSegment, RenderRequest, RenderResponse } from './protocol.ts';
+import { createUploadStream } from './upload-stream.ts';
 import type { PageAsset } from './workspace.ts';
 
 let activeEncoder: core.Encoder | undefined;
@@ -43,16 +44,7 @@ export async function renderComposition(
     lastPost = now;
     void fetch(request.progressUrl, { method: 'POST', body: JSON.stringify(progress) }).catch(() => {});
   };
-  const upload = new WritableStream<{ type: 'write'; data: Uint8Array; position: number }>({
-    async write(chunk) {
-      const response = await fetch(`${request.uploadUrl}?position=${chunk.position}`, {
-        method: 'POST',
-        body: chunk.data as Uint8Array<ArrayBuffer>,
-      });
-      if (!response.ok)
-        throw new Error(`upload of ${chunk.data.byteLength} bytes failed: HTTP ${response.status}`);
-    },
-  });
+  const upload = createUploadStream(request.uploadUrl);
   activeEncoder = encoder;
   try {
     const result = await encoder.render(upload as unknown as WritableStream);

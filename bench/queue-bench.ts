@@ -1,0 +1,201 @@
+/**
+ * @module Queue benchmark with a no-op processor: enqueue-to-start latency (p50/p95) and jobs per second for one
+ * and two worker processes, and deliveries per second. Run directly (`node --import tsx bench/queue-bench.ts`) or
+ * through `runQueueBench()`. The same file is the worker child process when CUTROOM_BENCH_ROLE=worker.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import { DeliveryConsumer, DeliveryQueue } from '../src/queue/delivery-queue.ts';
+import { EditQueue } from '../src/queue/edit-queue.ts';
+import { startEmbeddedRedis } from '../src/queue/embedded-redis.ts';
+import { jobIdFor } from '../src/queue/queue-names.ts';
+import { closeRedisConnection, createRedisConnection } from '../src/queue/redis-connection.ts';
+import type { EditRequest } from '../src/queue/types.ts';
+import { EditWorker } from '../src/worker/edit-worker.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const LATENCY_SAMPLES = 100;
+const THROUGHPUT_JOBS = 1000;
+const DELIVERIES = 2000;
+
+function request(prompt: string): EditRequest {
+  return {
+    id: `bench:${randomUUID()}`,
+    // A thread per job: the benchmark measures the queue, not the one-edit-per-thread rule.
+    thread: { platform: 'slack', channelId: 'C-bench', threadId: randomUUID() },
+    user: { id: 'U-bench' },
+    kind: 'edit',
+    prompt,
+    assets: [],
+    receivedAt: Date.now(),
+  };
+}
+
+async function runBenchWorker(): Promise<void> {
+  const env = process.env;
+  const prefix = env.CUTROOM_BENCH_PREFIX ?? 'bench';
+  const connection = createRedisConnection(env.CUTROOM_BENCH_REDIS ?? '');
+  const worker = new EditWorker({
+    connection,
+    prefix,
+    processor: async (req) => {
+      if (req.prompt === 'latency')
+        await connection.rpush(`${prefix}:bench:latency`, Date.now() - req.receivedAt);
+      else await connection.incr(`${prefix}:bench:done`);
+      return {};
+    },
+  });
+  process.once('SIGTERM', async () => {
+    await worker.close();
+    await closeRedisConnection(connection);
+    process.exit(0);
+  });
+  await worker.start();
+  process.stdout.write('ready\n');
+}
+
+async function spawnWorker(redisUrl: string, prefix: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF], {
+    env: {
+      ...process.env,
+      CUTROOM_BENCH_ROLE: 'worker',
+      CUTROOM_BENCH_REDIS: redisUrl,
+      CUTROOM_BENCH_PREFIX: prefix,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (c: Buffer) => {
+      if (c.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`bench worker exited with ${code}`)));
+  });
+  return child;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function benchWorkers(
+  redis: Redis,
+  redisUrl: string,
+  workers: number,
+): Promise<Record<string, number>> {
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const children = await Promise.all(Array.from({ length: workers }, () => spawnWorker(redisUrl, prefix)));
+  const blocking = redis.duplicate();
+  const queue = new EditQueue({ connection: redis, prefix });
+  try {
+    // Latency: one job at a time on idle workers, so the number is the pipeline's overhead, not a backlog.
+    const latencies: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      await queue.enqueue(request('latency'));
+      const popped = await blocking.blpop(`${prefix}:bench:latency`, 10);
+      if (!popped) throw new Error('bench: a job did not start within 10 s');
+      latencies.push(Number(popped[1]));
+    }
+    latencies.sort((a, b) => a - b);
+
+    const started = performance.now();
+    const jobs = Array.from({ length: THROUGHPUT_JOBS }, () => request('throughput'));
+    await queue.queue.addBulk(
+      jobs.map((data) => ({ name: 'edit', data, opts: { jobId: jobIdFor(data.id) } })),
+    );
+    while (Number(await redis.get(`${prefix}:bench:done`)) < THROUGHPUT_JOBS) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      [`latency_p50_ms_${workers}w`]: percentile(latencies, 50),
+      [`latency_p95_ms_${workers}w`]: percentile(latencies, 95),
+      [`jobs_per_s_${workers}w`]: Math.round(THROUGHPUT_JOBS / seconds),
+    };
+  } finally {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await queue.close();
+    blocking.disconnect();
+  }
+}
+
+async function benchDeliveries(redis: Redis): Promise<Record<string, number>> {
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const deliveries = new DeliveryQueue({ connection: redis, prefix });
+  let posted = 0;
+  const consumer = new DeliveryConsumer({
+    connection: redis,
+    prefix,
+    platform: 'slack',
+    handler: async () => {
+      posted++;
+    },
+  });
+  try {
+    const thread = { platform: 'slack' as const, channelId: 'C-bench', threadId: 'T-bench' };
+    const enqueueStart = performance.now();
+    for (let i = 0; i < DELIVERIES; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          deliveries.enqueue(
+            { kind: 'message', thread, requestId: 'bench:1', text: `message ${i + j}` },
+            { key: `bench:1:message:${i + j}` },
+          ),
+        ),
+      );
+    }
+    const enqueueSeconds = (performance.now() - enqueueStart) / 1000;
+    const consumeStart = performance.now();
+    await consumer.start();
+    while (posted < DELIVERIES) await new Promise((r) => setTimeout(r, 10));
+    const consumeSeconds = (performance.now() - consumeStart) / 1000;
+    return {
+      deliveries_enqueued_per_s: Math.round(DELIVERIES / enqueueSeconds),
+      deliveries_posted_per_s: Math.round(DELIVERIES / consumeSeconds),
+    };
+  } finally {
+    await consumer.close();
+    await deliveries.close();
+  }
+}
+
+/** Runs the whole benchmark against a private redis-server and prints a small table. */
+export async function runQueueBench(): Promise<Record<string, number | string>> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'cutroom-queue-bench-'));
+  const server = await startEmbeddedRedis({ dataDir });
+  const redis = createRedisConnection(server.url);
+  try {
+    const results: Record<string, number | string> = {
+      processor: 'no-op',
+      latency_samples: LATENCY_SAMPLES,
+      throughput_jobs: THROUGHPUT_JOBS,
+      ...(await benchWorkers(redis, server.url, 1)),
+      ...(await benchWorkers(redis, server.url, 2)),
+      ...(await benchDeliveries(redis)),
+    };
+    console.table(Object.entries(results).map(([metric, value]) => ({ metric, value })));
+    return results;
+  } finally {
+    await closeRedisConnection(redis);
+    await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.env.CUTROOM_BENCH_ROLE === 'worker') {
+  await runBenchWorker();
+} else if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
+  await runQueueBench();
+}
