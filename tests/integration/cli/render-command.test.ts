@@ -1,0 +1,104 @@
+/** `cutroom render` as a user runs it: a real process, real Chromium and ffmpeg, files on disk. */
+import { execFile } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MediaFixtures } from '../../helpers/media-fixtures.ts';
+import { ffprobe } from '../../helpers/mp4-inspect.ts';
+
+const run = promisify(execFile);
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/cutroom.js');
+let fixtures: MediaFixtures;
+let clip: string;
+
+beforeAll(async () => {
+  fixtures = await MediaFixtures.create();
+  clip = await fixtures.clip('holiday.mp4', { seconds: 4, audio: true });
+}, 60_000);
+
+afterAll(async () => {
+  await fixtures?.close();
+});
+
+function cutroom(args: string[]) {
+  return run(process.execPath, [CLI, ...args], {
+    cwd: fixtures.dir,
+    env: { ...process.env, CUTROOM_LOG_LEVEL: 'error' },
+    timeout: 180_000,
+  }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      stdout: e.stdout,
+      stderr: e.stderr,
+    }),
+  );
+}
+
+it('renders a script to an MP4 and writes 1 fps previews with a contact sheet', async () => {
+  const script = path.join(fixtures.dir, 'edit.js');
+  await writeFile(
+    script,
+    `const layer = await composition.add(new core.Layer());
+await layer.add(new core.VideoClip(assets[0].source, { range: [1, 3], start: 0 }));
+console.log('clips', composition.clips.length);`,
+  );
+  const out = path.join(fixtures.dir, 'out', 'cut.mp4');
+  const previews = path.join(fixtures.dir, 'previews');
+  const result = await cutroom([
+    'render',
+    '--input',
+    clip,
+    '--script',
+    script,
+    '--out',
+    out,
+    '--previews',
+    previews,
+  ]);
+  expect(result.stderr).not.toMatch(/Error/);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain('log: clips 1');
+  expect(result.stdout).toContain(`wrote ${out}`);
+  const probe = await ffprobe(out);
+  expect(probe.duration).toBeCloseTo(2, 0);
+  const files = await readdir(previews);
+  expect(files).toContain('sheet.jpg');
+  expect(files.filter((f) => f.startsWith('frame-'))).toHaveLength(2);
+}, 180_000);
+
+it('names the script and the line when the code action throws', async () => {
+  const script = path.join(fixtures.dir, 'broken.js');
+  await writeFile(script, "const a = 1;\nthrow new Error('unknown transition: swirl');\n");
+  const result = await cutroom([
+    'render',
+    '--input',
+    clip,
+    '--script',
+    script,
+    '--out',
+    path.join(fixtures.dir, 'x.mp4'),
+  ]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain(`${script}:2: Error: unknown transition: swirl`);
+}, 180_000);
+
+it('names the file when an input is not a video', async () => {
+  const bad = await fixtures.textFile('notes.mp4');
+  const script = path.join(fixtures.dir, 'noop.js');
+  await writeFile(script, '');
+  const result = await cutroom([
+    'render',
+    '--input',
+    bad,
+    '--script',
+    script,
+    '--out',
+    path.join(fixtures.dir, 'y.mp4'),
+  ]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('notes.mp4');
+  expect(result.stderr).toMatch(/not readable media/);
+}, 60_000);
