@@ -18,24 +18,15 @@ export function cancelActiveRender(): void {
 
 export async function renderComposition(
   composition: core.Composition,
-  assets: PageAsset[],
   request: RenderRequest,
 ): Promise<RenderResponse> {
-  const base = {
-    width: composition.width,
-    height: composition.height,
-    duration: composition.duration,
-    audio: null,
-    audioInFile: false,
-  };
+  const base = { width: composition.width, height: composition.height, duration: composition.duration };
   if (composition.duration <= 0 || composition.clips.length === 0) {
     return { ...base, ok: false, error: { name: 'EmptyComposition', message: 'the composition is empty' } };
   }
-  const audio = audioSegments(composition, assets);
-  const audioInFile = audio === null;
   const encoder = new core.Encoder(composition, {
     video: { bitrate: request.videoBitrate, fps: request.fps },
-    audio: { enabled: audioInFile },
+    audio: { enabled: request.audio },
   });
   let lastPost = 0;
   encoder.onProgress = (progress) => {
@@ -48,17 +39,15 @@ export async function renderComposition(
   activeEncoder = encoder;
   try {
     const result = await encoder.render(upload as unknown as WritableStream);
-    if (result.type === 'canceled') return { ...base, ok: false, cancelled: true, audio, audioInFile };
+    if (result.type === 'canceled') return { ...base, ok: false, cancelled: true };
     if (result.type === 'error') {
       return {
         ...base,
         ok: false,
         error: { name: result.error.name, message: result.error.message },
-        audio,
-        audioInFile,
       };
     }
-    return { ...base, ok: true, audio, audioInFile };
+    return { ...base, ok: true };
   } finally {
     activeEncoder = undefined;
   }

@@ -1,7 +1,7 @@
 /** @module The operator page: exposes the code-action API to the page driver and shows a live player for humans. */
 import type * as core from '@diffusionstudio/core';
 import { codecSupport } from './codec-support.ts';
-import { cancelActiveRender, renderComposition } from './composition-renderer.ts';
+import { audioSegments, cancelActiveRender, renderComposition } from './composition-renderer.ts';
 import { sampleFrames } from './frame-sampler.ts';
 import type { OperatorApi } from './protocol.ts';
 import { Workspace } from './workspace.ts';
@@ -51,8 +51,8 @@ const api: OperatorApi = {
     }),
   replay: (script) => exclusive('replaying', () => workspace.replay(script)),
   sample: (request) => exclusive('sampling', () => sampleFrames(workspace.composition, request)),
-  render: (request) =>
-    exclusive('rendering', () => renderComposition(workspace.composition, workspace.assets, request)),
+  audioPlan: () => ({ segments: audioSegments(workspace.composition, workspace.assets) }),
+  render: (request) => exclusive('rendering', () => renderComposition(workspace.composition, request)),
   cancelRender: () => cancelActiveRender(),
   codecSupport: (probes) => codecSupport(probes),
   summary: () => workspace.summary(),

@@ -48,13 +48,18 @@ export interface AudioSegment {
   fadeOut: number;
 }
 
+export interface AudioPlan {
+  /** Null when the composition's audio cannot be expressed as plain segments; core's mixer is needed then. */
+  segments: AudioSegment[] | null;
+}
+
 export interface RenderRequest {
+  /** Let core mix and encode the audio (only when the plan has no segments for it). */
+  audio: boolean;
   uploadUrl: string;
   progressUrl: string;
   fps: number;
   videoBitrate: number;
-  /** Seconds between keyframes. */
-  keyframeIntervalSeconds: number;
 }
 
 export interface RenderResponse {
@@ -64,10 +69,6 @@ export interface RenderResponse {
   width: number;
   height: number;
   duration: number;
-  /** Null when the composition's audio cannot be expressed as plain segments; core's audio path is used then. */
-  audio: AudioSegment[] | null;
-  /** Whether the uploaded file already carries the audio track (core's audio path). */
-  audioInFile: boolean;
 }
 
 export interface CodecProbe {
@@ -88,6 +89,7 @@ export interface OperatorApi {
   runCode(code: string): Promise<CodeActionResult>;
   replay(script: string[]): Promise<CodeActionResult>;
   sample(request: SampleRequest): Promise<SampleResponse>;
+  audioPlan(): AudioPlan;
   render(request: RenderRequest): Promise<RenderResponse>;
   cancelRender(): void;
   codecSupport(probes: CodecProbe[]): Promise<CodecSupport[]>;

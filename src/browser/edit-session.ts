@@ -13,7 +13,7 @@ import type {
 } from '../../operator-ui/src/protocol.ts';
 import { BrowserClosedError, CancelledError, CutroomError, ErrorCode, TimeoutError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { finishMp4 } from '../media/finish-mp4.ts';
+import { finishMp4, mixAudio } from '../media/finish-mp4.ts';
 import { probeMedia } from '../media/probe-media.ts';
 import { OPERATOR_ORIGIN, type PageRouter } from './page-router.ts';
 import { waitOnPage } from './page-wait.ts';
@@ -168,76 +168,45 @@ export class PageEditSession implements EditSession {
   async render(options: RenderOptions): Promise<RenderResult> {
     const started = performance.now();
     const timeoutMs = options.timeoutMs ?? this.timeouts.renderTimeoutMs;
-    const rawPath = `${options.outPath}.${this.id.slice(0, 8)}.part.mp4`;
-    const file = await open(rawPath, 'w');
-    let percent = 0;
-    const upload = this.options.router.openUpload(randomUUID(), {
-      write: async (position, data) => {
-        await file.write(data, 0, data.length, position);
-      },
-      progress: (report) => {
-        const p = report as { progress?: number; total?: number } | null;
-        if (p?.total) {
-          percent = Math.min(99, Math.round((100 * (p.progress ?? 0)) / p.total));
-          options.onProgress?.({ percent, stage: 'encoding' });
-        }
-      },
-    });
-    let response: RenderResponse;
-    try {
-      response = await this.call(
-        'render',
-        {
-          uploadUrl: upload.uploadUrl,
-          progressUrl: upload.progressUrl,
-          fps: options.fps ?? 30,
-          videoBitrate: options.videoBitrate ?? 5_000_000,
-          keyframeIntervalSeconds: 1,
-        },
-        { timeoutMs, signal: options.signal, what: () => `render at ${percent}%` },
-      );
-    } catch (error) {
-      await this.abandonRender();
-      throw error instanceof TimeoutError
-        ? new CutroomError(ErrorCode.RenderTimeout, error.message, {
-            userMessage: 'Rendering took too long and was stopped.',
-            retryable: true,
-          })
-        : error;
-    } finally {
-      upload.close();
-      await file.close();
+    const waitBudget = { timeoutMs: this.timeouts.loadTimeoutMs, signal: options.signal };
+    const summary = await this.call('summary', undefined, waitBudget);
+    if (summary.duration <= 0 || summary.clips === 0) {
+      throw new CutroomError(ErrorCode.CompositionEmpty, 'render: the composition is empty', {
+        userMessage: 'There is nothing to render yet: the edit has no clips.',
+      });
     }
+    const { segments } = await this.call('audioPlan', undefined, waitBudget);
+    const stem = `${options.outPath}.${this.id.slice(0, 8)}`;
+    const rawPath = `${stem}.video.mp4`;
+    const audioPath = `${stem}.audio.m4a`;
+    // The audio needs no browser: ffmpeg mixes it while the page encodes the video.
+    const mixer = new AbortController();
+    const stopMixer = () => mixer.abort();
+    options.signal?.addEventListener('abort', stopMixer, { once: true });
+    const mixing =
+      segments && segments.length > 0
+        ? mixAudio({
+            segments: segments.map((s) => ({ ...s, path: this.assets[s.asset].path })),
+            durationSeconds: summary.duration,
+            outPath: audioPath,
+            signal: mixer.signal,
+            timeoutMs,
+          })
+        : Promise.resolve();
+    mixing.catch(() => {});
     try {
-      if (!response.ok) {
-        // core's audio worklet keeps spinning after a failed render: never reuse that page.
-        await this.abandonRender();
-        if (response.cancelled) throw new CancelledError('render cancelled');
-        if (response.error?.name === 'EmptyComposition') {
-          throw new CutroomError(ErrorCode.CompositionEmpty, 'render: the composition is empty', {
-            userMessage: 'There is nothing to render yet: the edit has no clips.',
-          });
-        }
-        throw new CutroomError(
-          ErrorCode.RenderFailed,
-          `render failed inside core: ${response.error?.message}`,
-          {
-            userMessage: 'Rendering failed inside the video engine.',
-            retryable: true,
-          },
-        );
-      }
+      await this.renderVideo(rawPath, segments === null, timeoutMs, options);
+      await mixing;
       options.onProgress?.({ percent: 99, stage: 'finishing' });
       await finishMp4({
         inputPath: rawPath,
         outPath: options.outPath,
-        durationSeconds: response.duration,
-        audio: response.audioInFile
-          ? { mode: 'copy' }
-          : {
-              mode: 'segments',
-              segments: (response.audio ?? []).map((s) => ({ ...s, path: this.assets[s.asset].path })),
-            },
+        audio:
+          segments === null
+            ? { mode: 'remux' }
+            : segments.length > 0
+              ? { mode: 'file', path: audioPath }
+              : { mode: 'none' },
         signal: options.signal,
         timeoutMs: Math.max(10_000, timeoutMs - (performance.now() - started)),
       });
@@ -253,8 +222,73 @@ export class PageEditSession implements EditSession {
         elapsedMs: Math.round(performance.now() - started),
       };
     } finally {
+      mixer.abort();
+      options.signal?.removeEventListener('abort', stopMixer);
+      await mixing.catch(() => {});
       await rm(rawPath, { force: true });
+      await rm(audioPath, { force: true });
     }
+  }
+
+  /** Encodes the composition in the page; the bytes stream into `rawPath` as core writes them. */
+  private async renderVideo(
+    rawPath: string,
+    withAudio: boolean,
+    timeoutMs: number,
+    options: RenderOptions,
+  ): Promise<void> {
+    const file = await open(rawPath, 'w');
+    let percent = 0;
+    const upload = this.options.router.openUpload(randomUUID(), {
+      write: async (position, data) => {
+        await file.write(data, 0, data.length, position);
+      },
+      progress: (report) => {
+        const p = report as { progress?: number; total?: number } | null;
+        if (p?.total) {
+          percent = Math.min(98, Math.round((100 * (p.progress ?? 0)) / p.total));
+          options.onProgress?.({ percent, stage: 'encoding' });
+        }
+      },
+    });
+    let response: RenderResponse;
+    try {
+      response = await this.call(
+        'render',
+        {
+          audio: withAudio,
+          uploadUrl: upload.uploadUrl,
+          progressUrl: upload.progressUrl,
+          fps: options.fps ?? 30,
+          videoBitrate: options.videoBitrate ?? 5_000_000,
+        },
+        { timeoutMs, signal: options.signal, what: () => `render at ${percent}%` },
+      );
+    } catch (error) {
+      await this.abandonRender();
+      throw error instanceof TimeoutError
+        ? new CutroomError(ErrorCode.RenderTimeout, error.message, {
+            userMessage: 'Rendering took too long and was stopped.',
+            retryable: true,
+          })
+        : error;
+    } finally {
+      upload.close();
+      await file.close();
+    }
+    if (response.ok) return;
+    // core's audio worklet keeps spinning after a failed render: never reuse that page.
+    await this.abandonRender();
+    if (response.cancelled) throw new CancelledError('render cancelled');
+    if (response.error?.name === 'EmptyComposition') {
+      throw new CutroomError(ErrorCode.CompositionEmpty, 'render: the composition is empty', {
+        userMessage: 'There is nothing to render yet: the edit has no clips.',
+      });
+    }
+    throw new CutroomError(ErrorCode.RenderFailed, `render failed inside core: ${response.error?.message}`, {
+      userMessage: 'Rendering failed inside the video engine.',
+      retryable: true,
+    });
   }
 
   /** Which WebCodecs encoders and decoders the page's browser has. */

@@ -18,31 +18,71 @@ export interface AudioSegmentInput {
   fadeOut: number;
 }
 
-export interface FinishMp4Options {
-  /** The browser's MP4 (H.264, maybe with Opus audio). */
-  inputPath: string;
-  outPath: string;
-  durationSeconds: number;
-  /** `copy`: remux the render's own audio track to AAC; `segments`: mix these sources; `none`: no audio. */
-  audio: { mode: 'copy' } | { mode: 'segments'; segments: AudioSegmentInput[] } | { mode: 'none' };
-  /** @defaultValue 160000 */
-  audioBitrate?: number;
+interface FfmpegWaitOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
 }
 
+const AUDIO_BITRATE = '160000';
+const AAC = ['-c:a', 'aac', '-b:a', AUDIO_BITRATE, '-ar', '48000', '-ac', '2'];
+
+export interface MixAudioOptions extends FfmpegWaitOptions {
+  segments: AudioSegmentInput[];
+  durationSeconds: number;
+  /** An `.m4a` file to write. */
+  outPath: string;
+}
+
+/**
+ * Mixes the segments into one AAC track exactly `durationSeconds` long. It needs no video, so it runs while the
+ * browser is still rendering.
+ */
+export async function mixAudio(options: MixAudioOptions): Promise<void> {
+  const { segments } = options;
+  const inputs = [...new Set(segments.map((s) => s.path))];
+  const filters = segments.map((s, i) => segmentFilter(s, inputs.indexOf(s.path), i));
+  const labels = segments.map((_, i) => `[a${i}]`).join('');
+  const duration = options.durationSeconds.toFixed(6);
+  const mix =
+    segments.length === 1
+      ? `${labels}apad,atrim=end=${duration}[aout]`
+      : `${labels}amix=inputs=${segments.length}:normalize=0:duration=longest,apad,atrim=end=${duration}[aout]`;
+  await runFfmpeg(
+    [
+      '-y',
+      ...inputs.flatMap((p) => ['-i', p]),
+      '-filter_complex',
+      [...filters, mix].join(';'),
+      '-map',
+      '[aout]',
+      '-vn',
+      ...AAC,
+      '-f',
+      'mp4',
+      options.outPath,
+    ],
+    { label: 'mix audio', signal: options.signal, timeoutMs: options.timeoutMs },
+  );
+}
+
+export interface FinishMp4Options extends FfmpegWaitOptions {
+  /** The browser's MP4 (H.264, maybe with Opus audio). */
+  inputPath: string;
+  outPath: string;
+  /**
+   * `remux`: the render carries its own audio track (Opus from core's mixer): re-encode it to AAC.
+   * `file`: take the audio from an AAC file made by `mixAudio`. `none`: video only.
+   */
+  audio: { mode: 'remux' } | { mode: 'file'; path: string } | { mode: 'none' };
+}
+
 export async function finishMp4(options: FinishMp4Options): Promise<void> {
-  const bitrate = String(options.audioBitrate ?? 160_000);
-  const aac = ['-c:a', 'aac', '-b:a', bitrate, '-ar', '48000', '-ac', '2'];
   const tail = ['-movflags', '+faststart', '-f', 'mp4', options.outPath];
+  const { audio } = options;
   let args: string[];
-  const audio =
-    options.audio.mode === 'segments' && options.audio.segments.length === 0
-      ? { mode: 'none' as const }
-      : options.audio;
   if (audio.mode === 'none') {
     args = ['-y', '-i', options.inputPath, '-map', '0:v:0', '-c:v', 'copy', '-an', ...tail];
-  } else if (audio.mode === 'copy') {
+  } else if (audio.mode === 'remux') {
     args = [
       '-y',
       '-i',
@@ -53,32 +93,22 @@ export async function finishMp4(options: FinishMp4Options): Promise<void> {
       '0:a:0?',
       '-c:v',
       'copy',
-      ...aac,
+      ...AAC,
       ...tail,
     ];
   } else {
-    const inputs = [...new Set(audio.segments.map((s) => s.path))];
-    const filters = audio.segments.map((s, i) => segmentFilter(s, 1 + inputs.indexOf(s.path), i));
-    const labels = audio.segments.map((_, i) => `[a${i}]`).join('');
-    const duration = options.durationSeconds.toFixed(6);
-    const mix =
-      audio.segments.length === 1
-        ? `${labels}apad,atrim=end=${duration}[aout]`
-        : `${labels}amix=inputs=${audio.segments.length}:normalize=0:duration=longest,apad,atrim=end=${duration}[aout]`;
     args = [
       '-y',
       '-i',
       options.inputPath,
-      ...inputs.flatMap((p) => ['-i', p]),
-      '-filter_complex',
-      [...filters, mix].join(';'),
+      '-i',
+      audio.path,
       '-map',
       '0:v:0',
       '-map',
-      '[aout]',
-      '-c:v',
+      '1:a:0',
+      '-c',
       'copy',
-      ...aac,
       ...tail,
     ];
   }
