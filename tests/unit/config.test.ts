@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import type { CutroomError } from '../../src/errors.ts';
+
+function configError(env: Record<string, string>): CutroomError {
+  try {
+    loadConfig(env, { readDotenv: false });
+  } catch (error) {
+    return error as CutroomError;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with an empty environment', () => {
+    const config = loadConfig({}, { readDotenv: false, cwd: '/srv/app' });
+    expect(config.dataDir).toBe('/srv/app/.cutroom');
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.browser.wsEndpoints).toEqual([]);
+    expect(config.http.port).toBe(3000);
+    expect(config.slack).toBeUndefined();
+    expect(config.discord).toBeUndefined();
+  });
+
+  it('names the variable, the rule and the value received', () => {
+    const error = configError({ CUTROOM_PORT: 'abc' });
+    expect(error.code).toBe('config_invalid');
+    expect(error.message).toContain('CUTROOM_PORT must be an integer 1–65535, got "abc"');
+  });
+
+  it('never repeats a secret in its error message', () => {
+    const error = configError({
+      OPENAI_API_KEY: 'sk-live-123',
+      OPENAI_BASE_URL: 'not a url',
+      SLACK_SIGNING_SECRET: 'x',
+    });
+    expect(error.message).toContain('OPENAI_BASE_URL must be a URL');
+    expect(error.message).not.toContain('sk-live-123');
+  });
+
+  it('splits comma-separated browser endpoints and allowlists', () => {
+    const config = loadConfig(
+      {
+        BROWSER_WS_ENDPOINT: 'ws://a:9223/, ws://b:9223/',
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_ALLOWED_CHANNELS: 'C1,C2',
+      },
+      { readDotenv: false },
+    );
+    expect(config.browser.wsEndpoints).toEqual(['ws://a:9223/', 'ws://b:9223/']);
+    expect(config.slack?.allowedChannels).toEqual(['C1', 'C2']);
+  });
+});
