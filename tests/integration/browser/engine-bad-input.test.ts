@@ -153,4 +153,27 @@ describe('bad code actions', () => {
       await session.release();
     }
   });
+
+  it('cancels a running render when the job is cancelled, and the session keeps working', async () => {
+    const session = await pool.acquire();
+    try {
+      await session.loadAssets([clip]);
+      await session.runCode('await composition.add(new core.Layer()).then((l) => l.add(new core.VideoClip(assets[0].source)));');
+      const controller = new AbortController();
+      const rendering = session.render({
+        outPath: path.join(out, 'cancelled.mp4'),
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.percent > 0) controller.abort();
+        },
+      });
+      setTimeout(() => controller.abort(), 5_000).unref();
+      const error = await rejection(rendering);
+      expect(error.code).toBe('cancelled');
+      const after = await session.runCode('console.log(composition.clips.length)');
+      expect(after.logs).toEqual(['1']);
+    } finally {
+      await session.release();
+    }
+  });
 });
