@@ -29,7 +29,7 @@ export function buildProgram(): Command {
     .command('edit')
     .description('the whole agent locally: inputs and a prompt in, an MP4 out')
     .option('--input <file>', 'a clip; repeat for more (upload order)', collect, [])
-    .requiredOption('--prompt <text>', 'what to do')
+    .option('--prompt <text>', 'what to do (required unless --undo)')
     .option('--out <file>', 'where to write the MP4', 'out.mp4')
     .option('--previews <dir>', 'write the preview contact sheets here')
     .option('--continue', 'iterate on the last version in the state directory')
@@ -66,7 +66,9 @@ export function buildProgram(): Command {
     .command('register-commands')
     .description('register the /edit slash command (globally, or in DISCORD_DEV_GUILD_ID)')
     .option('--guild <id>', 'register in one guild only (fast, for development)')
-    .action(async (opts) => (await import('./commands/discord-register.ts')).registerCommands(opts));
+    .action(async (opts) => {
+      await (await import('./commands/discord-register.ts')).registerCommands(opts);
+    });
 
   return program;
 }

@@ -38,6 +38,35 @@ export const StoredAssetSchema = ArtifactRefSchema.extend({
 });
 export type StoredAsset = z.infer<typeof StoredAssetSchema>;
 
+/** One version of a thread's edit: everything needed to replay it and to post it again. */
+export interface Version {
+  number: number;
+  prompt: string;
+  assets: StoredAsset[];
+  /** Every successful code action, in order: replaying them rebuilds the composition. */
+  script: string[];
+  verdicts: unknown[];
+  render?: ArtifactRef;
+  preview?: ArtifactRef;
+  summary?: string;
+  durationSeconds?: number;
+  createdAt: number;
+  /** The request that made it: appending twice for one request (a retried job) keeps one version. */
+  requestId?: string;
+}
+
+/** The versions of one thread. Redis-backed in production (src/queue/thread-state.ts), local for the CLI. */
+export interface VersionStore {
+  latest(thread: ThreadRef): Promise<Version | undefined>;
+  list(thread: ThreadRef): Promise<Version[]>;
+  append(thread: ThreadRef, version: Omit<Version, 'number'>): Promise<Version>;
+  /**
+   * Drops the latest version and returns the new latest. With `requestId`, a repeated undo for the
+   * same request (a retried job) drops nothing more and returns the same answer.
+   */
+  undo(thread: ThreadRef, options?: { requestId?: string }): Promise<Version | undefined>;
+}
+
 export const EditRequestSchema = z.object({
   /** Idempotency key from the platform event (e.g. `slack:<event_id>`); also the BullMQ job id. */
   id: z.string(),

@@ -1,0 +1,101 @@
+// Redis-only suite: /healthz pings a real redis-server, and the dashboard reads real BullMQ queues.
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpServer } from '../../../src/http/http-server.ts';
+import { metrics } from '../../../src/http/metrics.ts';
+import { EditQueue } from '../../../src/queue/edit-queue.ts';
+import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
+import { makeRequest, uniquePrefix } from '../../helpers/queue-fixtures.ts';
+import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
+
+describe('HttpServer', () => {
+  let redis: TestRedis;
+  let connection: Redis;
+  let queue: EditQueue;
+  let server: HttpServer | undefined;
+
+  const startServer = async (dashboardToken?: string) => {
+    server = new HttpServer({
+      port: 0,
+      redis: connection,
+      queues: [queue.queue],
+      dashboardToken,
+      healthTimeoutMs: 500,
+    });
+    const port = await server.start();
+    return `http://127.0.0.1:${port}`;
+  };
+
+  beforeEach(async () => {
+    redis = await startTestRedis();
+    connection = createRedisConnection(redis.url);
+    queue = new EditQueue({ connection, prefix: uniquePrefix() });
+  });
+
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    await queue.close();
+    await closeRedisConnection(connection);
+    await redis.close();
+  });
+
+  it('reports healthy with queue depths while Redis answers, and 503 when it is gone', async () => {
+    const base = await startServer();
+    await queue.enqueue(makeRequest());
+    const ok = await fetch(`${base}/healthz`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: 'ok', redis: 'ok', queues: { edits: 1 } });
+
+    await redis.stop();
+    const down = await fetch(`${base}/healthz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ status: 'unavailable' });
+    await redis.restart();
+  });
+
+  it('serves Prometheus metrics including LLM tokens', async () => {
+    const base = await startServer();
+    metrics.llmTokens.inc({ model: 'test-model', kind: 'prompt' }, 42);
+    const res = await fetch(`${base}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const body = await res.text();
+    expect(body).toContain('cutroom_llm_tokens_total{model="test-model",kind="prompt"} 42');
+    expect(body).toContain('# TYPE cutroom_job_duration_seconds histogram');
+  });
+
+  it('guards the dashboard with the bearer token and keeps it off without one', async () => {
+    const base = await startServer('s3cret-token');
+    expect((await fetch(`${base}/admin/queues`)).status).toBe(401);
+    expect((await fetch(`${base}/admin/queues`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(
+      401,
+    );
+    const page = await fetch(`${base}/admin/queues`, { headers: { authorization: 'Bearer s3cret-token' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const api = await fetch(`${base}/admin/queues/api/queues`, {
+      headers: { authorization: 'Bearer s3cret-token' },
+    });
+    expect(await api.text()).toContain('edits');
+    await server?.close();
+
+    const open = await startServer();
+    expect(
+      (await fetch(`${open}/admin/queues`, { headers: { authorization: 'Bearer s3cret-token' } })).status,
+    ).toBe(404);
+  });
+
+  it('hands mounted paths to a Node listener with the raw body intact', async () => {
+    server = new HttpServer({ port: 0, redis: connection, queues: [] });
+    server.mount('/slack/events', (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(`got ${body}`));
+    });
+    const port = await server.start();
+    const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body: 'token=x&a=1' });
+    expect(await res.text()).toBe('got token=x&a=1');
+  });
+});
