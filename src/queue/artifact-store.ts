@@ -164,6 +164,11 @@ export function renderKey(thread: ThreadRef, version: number): string {
   return `renders/${hashOf(threadKey(thread))}/v${version}.mp4`;
 }
 
+/** The render of one request, before its version number is known. */
+export function requestRenderKey(thread: ThreadRef, requestId: string): string {
+  return `renders/${hashOf(threadKey(thread))}/${hashOf(requestId)}.mp4`;
+}
+
 export function previewKey(requestId: string, name: string): string {
   return `previews/${hashOf(requestId)}/${safeFileName(name)}`;
 }

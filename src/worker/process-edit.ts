@@ -9,7 +9,7 @@ import type { BrowserPool } from '../browser/browser-pool.ts';
 import type { Config } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type ArtifactStore, previewKey, renderKey } from '../queue/artifact-store.ts';
+import { type ArtifactStore, previewKey, requestRenderKey } from '../queue/artifact-store.ts';
 import type { ArtifactRef, EditRequest, StoredAsset, Version, VersionStore } from '../queue/types.ts';
 import type { EditContext, EditOutcome, EditProcessor } from './edit-processor.ts';
 
@@ -38,7 +38,8 @@ async function undo(
   context: EditContext,
 ): Promise<EditOutcome> {
   const before = await deps.versions.list(request.thread);
-  if (before.length < 2 && !(before.length === 1 && before[0].requestId === request.id)) {
+  // A retry finds the version already dropped; the store's per-request record makes its undo a no-op.
+  if (context.attempt === 1 && before.length < 2) {
     throw new CutroomError(ErrorCode.NothingToUndo, `undo: thread has ${before.length} version(s)`, {
       userMessage:
         before.length === 0
