@@ -151,12 +151,11 @@ async function edit(
       );
     }
     await context.progress({ stage: 'uploading', text: 'Saving the video…' });
-    const number = (latest?.number ?? 0) + 1;
     const render = await artifacts.write(
-      renderKey(request.thread, number),
+      requestRenderKey(request.thread, request.id),
       createReadStream(outcome.renderPath),
       {
-        name: `cutroom-v${number}.mp4`,
+        name: 'cutroom.mp4',
         mimeType: 'video/mp4',
       },
     );
