@@ -1,6 +1,7 @@
 /** @module Builds the operator UI (page, script, style, docs) once per process, in memory, for the page router. */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -12,8 +13,44 @@ export interface OperatorFile {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const UI_DIR = path.join(ROOT, 'operator-ui');
+const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'cutroom');
 
 let cached: Promise<Map<string, OperatorFile>> | undefined;
+
+/**
+ * Bundling core takes about a second; a cold `cutroom render` should not pay it every time. The bundle is cached
+ * under node_modules/.cache, keyed by the page's sources and the bundled packages' versions.
+ */
+async function cachedScript(): Promise<Buffer> {
+  const sourceDir = path.join(UI_DIR, 'src');
+  const hash = createHash('sha256');
+  for (const name of (await readdir(sourceDir)).sort()) {
+    hash.update(name).update(await readFile(path.join(sourceDir, name)));
+  }
+  for (const pkg of ['@diffusionstudio/core', 'mediabunny', 'esbuild']) {
+    hash.update(await readFile(path.join(ROOT, 'node_modules', pkg, 'package.json')));
+  }
+  const cacheFile = path.join(CACHE_DIR, `operator-${hash.digest('hex').slice(0, 16)}.js`);
+  const cached = await readFile(cacheFile).catch(() => undefined);
+  if (cached) return cached;
+  const result = await build({
+    entryPoints: [path.join(sourceDir, 'main.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'chrome120',
+    minify: true,
+    write: false,
+    sourcemap: false,
+    logLevel: 'silent',
+  });
+  const script = Buffer.from(result.outputFiles[0].contents);
+  // A read-only install still works, just without the cache.
+  await mkdir(CACHE_DIR, { recursive: true })
+    .then(() => writeFile(`${cacheFile}.${process.pid}`, script))
+    .then(() => rename(`${cacheFile}.${process.pid}`, cacheFile))
+    .catch(() => {});
+  return script;
+}
 
 /** The operator's files by URL path (`/`, `/operator.js`, `/operator.css`, `/llm.txt`, `/llms.txt`). */
 export function loadOperatorFiles(): Promise<Map<string, OperatorFile>> {
@@ -25,17 +62,7 @@ export function loadOperatorFiles(): Promise<Map<string, OperatorFile>> {
 }
 
 async function buildOperatorFiles(): Promise<Map<string, OperatorFile>> {
-  const result = await build({
-    entryPoints: [path.join(UI_DIR, 'src', 'main.ts')],
-    bundle: true,
-    format: 'esm',
-    target: 'chrome120',
-    minify: true,
-    write: false,
-    sourcemap: false,
-    logLevel: 'silent',
-  });
-  const script = Buffer.from(result.outputFiles[0].contents);
+  const script = await cachedScript();
   const html = await readFile(path.join(UI_DIR, 'index.html'));
   const css = await readFile(path.join(UI_DIR, 'operator.css'));
   const docsPath = path.join(ROOT, 'llm.txt');
