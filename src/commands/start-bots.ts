@@ -1,4 +1,6 @@
-/** @module Starts the chat bots configured in the environment inside `cutroom start`. */
+/** @module Starts the chat bots configured in the environment, for `cutroom start` and `cutroom bot`. */
+import { startDiscordBot } from '../bots/discord/discord-bot.ts';
+import { startSlackBot } from '../bots/slack/slack-bot.ts';
 import type { Config } from '../config.ts';
 import type { HttpServer } from '../http/http-server.ts';
 import type { Logger } from '../logger.ts';
@@ -13,10 +15,37 @@ export interface StartBotsContext {
 }
 
 export interface RunningBot {
+  name: string;
   close(): Promise<void>;
 }
 
 /** One entry per platform configured; each bot also runs the DeliveryConsumer of its platform. */
-export async function startBots(_ctx: StartBotsContext): Promise<RunningBot[]> {
-  return [];
+export async function startBots(ctx: StartBotsContext): Promise<RunningBot[]> {
+  const { config, logger, services, http } = ctx;
+  const bots: RunningBot[] = [];
+  try {
+    if (config.slack) {
+      const slack = await startSlackBot({
+        config,
+        logger,
+        connection: services.redis,
+        store: services.artifacts,
+        http,
+      });
+      bots.push({ name: `slack (${slack.mode})`, close: () => slack.close() });
+    }
+    if (config.discord) {
+      const discord = await startDiscordBot({
+        config,
+        logger,
+        connection: services.redis,
+        store: services.artifacts,
+      });
+      bots.push({ name: 'discord', close: () => discord.close() });
+    }
+  } catch (error) {
+    await Promise.allSettled(bots.map((bot) => bot.close()));
+    throw error;
+  }
+  return bots;
 }

@@ -29,7 +29,7 @@ export async function start(): Promise<void> {
     });
     // Bots mount their HTTP routes before the server starts listening.
     const bots = await startBots({ config, logger, services, http });
-    for (const [i, bot] of bots.entries()) parts.push({ name: `bot ${i + 1}`, close: () => bot.close() });
+    for (const bot of bots) parts.push({ name: bot.name, close: () => bot.close() });
     await http.start();
     parts.push({ name: 'http', close: () => http.close() });
     const sweeper = startRetentionSweeper({

@@ -1,0 +1,323 @@
+/** @module The platform-neutral request flow of a chat bot: who may ask, what they asked, and what gets queued. */
+import type { Redis } from 'ioredis';
+import { ErrorCode, TimeoutError, toCutroomError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { AssetLimits } from '../../queue/asset-limits.ts';
+import type { DeliveryQueue } from '../../queue/delivery-queue.ts';
+import type { EditQueue } from '../../queue/edit-queue.ts';
+import { DEFAULT_PREFIX } from '../../queue/queue-names.ts';
+import type { RateLimiter } from '../../queue/rate-limiter.ts';
+import type { ThreadRegistry } from '../../queue/thread-state.ts';
+import {
+  type Delivery,
+  type EditRequest,
+  type Platform,
+  type ThreadRef,
+  threadKey,
+} from '../../queue/types.ts';
+import { type AttachmentStore, type IncomingFile, ingestAttachments } from './ingest-attachments.ts';
+import { parseThreadCommand } from './parse-thread-command.ts';
+
+/** One message (or button press) addressed to the bot, normalised by a platform adapter. */
+export interface IncomingRequest {
+  /** Idempotency key from the platform event, e.g. `slack:<event_id>`; also the job id. */
+  id: string;
+  thread: ThreadRef;
+  user: { id: string; name?: string };
+  /** The message text; mentions are stripped here. */
+  text: string;
+  files: IncomingFile[];
+  /** The bot was addressed directly (mention, slash command, button): it may start a thread. Plain replies only count in owned threads. */
+  addressed: boolean;
+  /** Clips posted earlier in the thread, fetched only for a mention without files in a thread the bot does not own yet. */
+  earlierFiles?: () => Promise<IncomingFile[]>;
+  /** For a Cancel button: the request it belongs to (otherwise the thread's latest request). */
+  targetRequestId?: string;
+  uploadLimitBytes?: number;
+  /** The platform message this request came in (Slack ts, Discord message id), for the acknowledgement. */
+  messageId?: string;
+}
+
+export type RequestOutcome =
+  | 'duplicate'
+  | 'ignored'
+  | 'not_allowed'
+  | 'rate_limited'
+  | 'refused'
+  | 'rejected'
+  | 'queued'
+  | 'cancel_requested'
+  | 'nothing_to_cancel';
+
+export interface Allowlist {
+  /** Slack team ids / Discord guild ids; empty allows all. */
+  workspaces: string[];
+  /** Channel ids; empty allows all. */
+  channels: string[];
+}
+
+export interface BotCoreOptions {
+  platform: Platform;
+  logger: Logger;
+  /** Remembers seen event ids and each thread's latest request. */
+  redis: Redis;
+  /** @defaultValue 'cutroom' */
+  prefix?: string;
+  edits: Pick<EditQueue, 'enqueue' | 'cancel'>;
+  deliveries: Pick<DeliveryQueue, 'enqueue'>;
+  threads: Pick<ThreadRegistry, 'claim' | 'owns'>;
+  /** Absent: no rate limits. */
+  rateLimiter?: Pick<RateLimiter, 'consume'>;
+  store: AttachmentStore;
+  limits: AssetLimits;
+  allowlist: Allowlist;
+  /** Shows at once that the bot took the request (Slack: a reaction). Failures are logged, not fatal. */
+  acknowledge?: (request: IncomingRequest) => Promise<void>;
+  /** How long an event id is remembered. @defaultValue 24 h (Slack retries within minutes) */
+  dedupeTtlMs?: number;
+  /** Longest time for downloading and probing a request's files. @defaultValue 600000 */
+  ingestTimeoutMs?: number;
+}
+
+const DEFAULT_EDIT_PROMPT = 'Make a short, polished edit of these clips.';
+
+export const BotMessages = {
+  notAllowed: 'cutroom is not enabled in this channel. Ask an admin to add it to the allowlist.',
+  noClip:
+    'I need a clip to work with. Attach a video (or mention me in a thread that already has one) and tell me what to make.',
+  nothingToUndo: 'There is nothing to undo in this thread yet.',
+  nothingToCancel: 'Nothing is running in this thread.',
+  cancelling: 'Cancelling…',
+  whatToChange: 'What should I change? Reply with what you want, for example "make it 10 seconds".',
+} as const;
+
+/**
+ * The flow every adapter runs for a request: dedupe → allowlist → thread ownership → command
+ * (undo, cancel, edit) → rate limit → ingest the files → enqueue the edit with a "Queued" status.
+ * Every refusal ends as a short reply in the thread through the deliveries queue, so adapters stay
+ * thin and a retried event never posts twice.
+ */
+export class BotCore {
+  private readonly options: BotCoreOptions & { prefix: string; dedupeTtlMs: number; ingestTimeoutMs: number };
+  private readonly lanes = new Map<string, Promise<RequestOutcome>>();
+
+  constructor(options: BotCoreOptions) {
+    this.options = {
+      ...options,
+      prefix: options.prefix ?? DEFAULT_PREFIX,
+      dedupeTtlMs: options.dedupeTtlMs ?? 24 * 3600 * 1000,
+      ingestTimeoutMs: options.ingestTimeoutMs ?? 600_000,
+    };
+  }
+
+  isAllowed(thread: ThreadRef): boolean {
+    const { workspaces, channels } = this.options.allowlist;
+    if (workspaces.length > 0 && !workspaces.includes(thread.workspaceId ?? '')) return false;
+    return channels.length === 0 || channels.includes(thread.channelId);
+  }
+
+  /**
+   * Handles one request; never throws for user mistakes (those become replies). Requests of one
+   * thread run one after another in arrival order, so a reply with a slow download cannot be
+   * overtaken by the `undo` sent after it.
+   */
+  handle(request: IncomingRequest, signal?: AbortSignal): Promise<RequestOutcome> {
+    const key = threadKey(request.thread);
+    const previous = this.lanes.get(key);
+    const current = (previous ?? Promise.resolve<RequestOutcome>('ignored'))
+      .catch(() => 'ignored' as const)
+      .then(() => this.handleNow(request, signal));
+    this.lanes.set(key, current);
+    const forget = () => {
+      if (this.lanes.get(key) === current) this.lanes.delete(key);
+    };
+    current.then(forget, forget);
+    return current;
+  }
+
+  private async handleNow(request: IncomingRequest, signal?: AbortSignal): Promise<RequestOutcome> {
+    const logger = this.options.logger.child({
+      platform: this.options.platform,
+      thread: threadKey(request.thread),
+      requestId: request.id,
+    });
+    if (!(await this.firstSighting(request.id))) {
+      logger.debug('duplicate event ignored');
+      return 'duplicate';
+    }
+    try {
+      return await this.process(request, logger, signal);
+    } catch (error) {
+      if (signal?.aborted) {
+        // Shutting down: the event was acknowledged, but half-ingested work is dropped, not answered.
+        logger.warn('request dropped: bot is closing');
+        return 'ignored';
+      }
+      const failure = toCutroomError(error);
+      logger.error({ err: error, code: failure.code }, 'request failed before it was queued');
+      await this.reply(request, failure.userMessage, { code: failure.code });
+      return 'rejected';
+    }
+  }
+
+  private async process(
+    request: IncomingRequest,
+    logger: Logger,
+    signal?: AbortSignal,
+  ): Promise<RequestOutcome> {
+    const { thread } = request;
+    if (!this.isAllowed(thread)) {
+      logger.info({ workspace: thread.workspaceId, channel: thread.channelId }, 'not on the allowlist');
+      if (request.addressed)
+        await this.reply(request, BotMessages.notAllowed, { code: ErrorCode.NotAllowed });
+      return 'not_allowed';
+    }
+    const owned = await this.options.threads.owns(thread);
+    if (!owned && !request.addressed) return 'ignored';
+
+    const command = parseThreadCommand(request.text);
+    this.acknowledge(request, logger);
+    if (command.kind === 'cancel') return this.cancel(request, logger);
+    if (command.kind === 'undo' && !owned) {
+      await this.reply(request, BotMessages.nothingToUndo, { code: ErrorCode.NothingToUndo });
+      return 'refused';
+    }
+
+    let files = request.files;
+    if (command.kind === 'edit' && files.length === 0 && !owned && request.earlierFiles) {
+      files = await request.earlierFiles();
+    }
+    let prompt = command.kind === 'edit' ? command.prompt : '';
+    if (command.kind === 'edit') {
+      if (files.length === 0 && !owned) {
+        await this.reply(request, BotMessages.noClip, { code: ErrorCode.NoAssets });
+        return 'refused';
+      }
+      if (!prompt) {
+        if (owned && files.length === 0) {
+          await this.reply(request, BotMessages.whatToChange);
+          return 'refused';
+        }
+        prompt = DEFAULT_EDIT_PROMPT;
+      }
+    }
+
+    if (this.options.rateLimiter) {
+      const decision = await this.options.rateLimiter.consume({
+        thread,
+        userId: request.user.id,
+        requestId: request.id,
+      });
+      if (!decision.allowed) {
+        logger.info({ scope: decision.scope, retryAfterMs: decision.retryAfterMs }, 'rate limited');
+        await this.reply(request, decision.message, { code: ErrorCode.RateLimited });
+        return 'rate_limited';
+      }
+    }
+
+    // From here on the bot takes part in the thread, so a corrected upload works as a plain reply.
+    await this.options.threads.claim(thread);
+    await this.rememberLatest(thread, request.id);
+
+    let assets: EditRequest['assets'] = [];
+    if (command.kind === 'edit' && files.length > 0) {
+      await this.status(request, { stage: 'downloading', text: '' });
+      const timeout = AbortSignal.timeout(this.options.ingestTimeoutMs);
+      try {
+        assets = await ingestAttachments({
+          files,
+          store: this.options.store,
+          limits: this.options.limits,
+          requestId: request.id,
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        const failure = timeout.aborted
+          ? new TimeoutError(
+              `ingest: ${this.options.ingestTimeoutMs} ms exceeded for ${files.length} file(s)`,
+              {
+                userMessage: `Downloading the clips took longer than ${Math.round(this.options.ingestTimeoutMs / 60_000)} minutes. Please try again, or upload smaller files.`,
+              },
+            )
+          : toCutroomError(error);
+        logger.info({ code: failure.code, err: failure.message }, 'attachments rejected');
+        await this.reply(request, failure.userMessage, { code: failure.code });
+        return 'rejected';
+      }
+    }
+
+    const editRequest: EditRequest = {
+      id: request.id,
+      thread,
+      user: request.user,
+      kind: command.kind === 'undo' ? 'undo' : 'edit',
+      prompt,
+      assets,
+      receivedAt: Date.now(),
+      uploadLimitBytes: request.uploadLimitBytes,
+    };
+    const { enqueued, position } = await this.options.edits.enqueue(editRequest);
+    if (!enqueued) return 'duplicate';
+    logger.info({ kind: editRequest.kind, assets: assets.length, position }, 'request queued');
+    await this.status(request, { stage: 'queued', text: '', queuePosition: position });
+    return 'queued';
+  }
+
+  private async cancel(request: IncomingRequest, logger: Logger): Promise<RequestOutcome> {
+    const target = request.targetRequestId ?? (await this.latestRequest(request.thread));
+    const result = target ? await this.options.edits.cancel(target) : 'not_found';
+    logger.info({ target, result }, 'cancel requested');
+    if (result === 'not_found' || result === 'finished') {
+      await this.reply(request, BotMessages.nothingToCancel);
+      return 'nothing_to_cancel';
+    }
+    return 'cancel_requested';
+  }
+
+  private acknowledge(request: IncomingRequest, logger: Logger): void {
+    this.options.acknowledge?.(request).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not acknowledge the request');
+    });
+  }
+
+  private async firstSighting(id: string): Promise<boolean> {
+    const key = `${this.options.prefix}:bots:seen:${id}`;
+    return (await this.options.redis.set(key, '1', 'PX', this.options.dedupeTtlMs, 'NX')) === 'OK';
+  }
+
+  private async rememberLatest(thread: ThreadRef, requestId: string): Promise<void> {
+    await this.options.redis.set(this.latestKey(thread), requestId, 'EX', 90 * 24 * 3600);
+  }
+
+  private async latestRequest(thread: ThreadRef): Promise<string | undefined> {
+    return (await this.options.redis.get(this.latestKey(thread))) ?? undefined;
+  }
+
+  private latestKey(thread: ThreadRef): string {
+    return `${this.options.prefix}:bots:latest-request:${threadKey(thread)}`;
+  }
+
+  private async status(
+    request: IncomingRequest,
+    fields: Pick<Extract<Delivery, { kind: 'status' }>, 'stage' | 'text' | 'queuePosition'>,
+  ): Promise<void> {
+    await this.options.deliveries.enqueue({
+      kind: 'status',
+      thread: request.thread,
+      requestId: request.id,
+      ...fields,
+    });
+  }
+
+  private async reply(
+    request: IncomingRequest,
+    text: string,
+    options: { code?: string } = {},
+  ): Promise<void> {
+    const delivery: Delivery = options.code
+      ? { kind: 'error', thread: request.thread, requestId: request.id, code: options.code, text }
+      : { kind: 'message', thread: request.thread, requestId: request.id, text };
+    await this.options.deliveries.enqueue(delivery);
+  }
+}

@@ -1,0 +1,137 @@
+/** @module Streams chat attachments into the artifact store, checking count, type, size and real media content. */
+import type { Readable } from 'node:stream';
+import { CutroomError, ErrorCode, isAbortError } from '../../errors.ts';
+import { probeMedia } from '../../media/probe-media.ts';
+import { type ArtifactStore, uploadKey } from '../../queue/artifact-store.ts';
+import {
+  type AssetLimits,
+  assertAssetCount,
+  assertAssetDuration,
+  assertAssetSize,
+} from '../../queue/asset-limits.ts';
+import type { StoredAsset } from '../../queue/types.ts';
+
+/** A file as a chat platform announces it; nothing is downloaded until `open()`. */
+export interface IncomingFile {
+  name: string;
+  /** Declared size in bytes, when the platform says. */
+  size?: number;
+  /** Declared MIME type, when the platform says (never trusted alone: the probe decides). */
+  mimeType?: string;
+  /** Starts the download. Throws CutroomError (download_failed, missing_scope) with a user message. */
+  open(signal?: AbortSignal): Promise<Readable>;
+}
+
+/** The part of the artifact store that ingestion needs. */
+export type AttachmentStore = Pick<ArtifactStore, 'write' | 'pathFor' | 'delete'>;
+
+export interface IngestAttachmentsOptions {
+  files: IncomingFile[];
+  store: AttachmentStore;
+  limits: AssetLimits;
+  /** Keys are grouped by request so a retried request overwrites its own files only. */
+  requestId: string;
+  signal?: AbortSignal;
+}
+
+const MEDIA_TYPE = /^(?:video|audio|image)\//i;
+// Declared types that say nothing about the content; the probe decides for these.
+const UNKNOWN_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
+const MEDIA_EXTENSION =
+  /\.(?:mp4|m4v|mov|webm|mkv|avi|mpe?g|ts|mts|3gp|ogv|mp3|m4a|aac|wav|ogg|oga|opus|flac|png|jpe?g|gif|webp|bmp)$/i;
+
+function describeType(name: string, mimeType: string): string {
+  if (/pdf/i.test(mimeType) || /\.pdf$/i.test(name)) return 'a PDF';
+  if (/^text\//i.test(mimeType)) return 'a text file';
+  const ext = /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1];
+  return ext ? `a .${ext.toLowerCase()} file` : `a ${mimeType} file`;
+}
+
+function checkDeclared(file: IncomingFile, limits: AssetLimits): void {
+  const mimeType = (file.mimeType ?? '').toLowerCase();
+  const plausible =
+    MEDIA_TYPE.test(mimeType) ||
+    MEDIA_EXTENSION.test(file.name) ||
+    (UNKNOWN_TYPES.has(mimeType) && !/\.[A-Za-z0-9]+$/.test(file.name));
+  if (!plausible) {
+    throw new CutroomError(
+      ErrorCode.AssetUnsupported,
+      `ingest: "${file.name}" declared ${mimeType || 'no type'}, not video/audio/image`,
+      {
+        userMessage: `"${file.name}" is ${describeType(file.name, mimeType)}, not a video, audio or image file. Please upload a clip (MP4, MOV, WebM, MP3, PNG, JPEG …).`,
+      },
+    );
+  }
+  if (file.size !== undefined) assertAssetSize({ name: file.name, size: file.size }, limits);
+}
+
+/**
+ * Streams each file into the store (under `uploadKey`), then probes it with
+ * ffprobe. Cheap checks (count, declared type and size) run before any byte is downloaded.
+ * On any failure the files stored so far are deleted and the CutroomError (with its user message)
+ * is thrown: asset_unsupported, asset_too_large, asset_too_long, asset_corrupt, asset_empty,
+ * download_failed or missing_scope.
+ */
+export async function ingestAttachments(options: IngestAttachmentsOptions): Promise<StoredAsset[]> {
+  const { files, store, limits, signal } = options;
+  assertAssetCount(files.length, limits);
+  for (const file of files) checkDeclared(file, limits);
+
+  const stored: string[] = [];
+  const assets: StoredAsset[] = [];
+  try {
+    for (const [index, file] of files.entries()) {
+      signal?.throwIfAborted();
+      const key = uploadKey(options.requestId, index, file.name);
+      const body = await file.open(signal);
+      stored.push(key);
+      await store.write(key, body, {
+        name: file.name,
+        mimeType: file.mimeType ?? 'application/octet-stream',
+        maxBytes: limits.maxAssetBytes,
+        signal,
+      });
+      const info = await probeMedia(store.pathFor(key), { signal, displayName: file.name });
+      assertAssetDuration({ name: file.name, duration: info.duration }, limits);
+      assets.push({
+        key,
+        name: file.name,
+        mimeType:
+          file.mimeType && !UNKNOWN_TYPES.has(file.mimeType) ? file.mimeType : mimeOf(info.formatName),
+        size: info.size,
+        kind: info.kind,
+        duration: info.duration,
+        width: info.width,
+        height: info.height,
+        hasAudio: info.hasAudio,
+      });
+    }
+  } catch (error) {
+    await Promise.allSettled(stored.map((key) => store.delete(key)));
+    if (isAbortError(error)) throw error;
+    throw error instanceof CutroomError
+      ? error
+      : new CutroomError(ErrorCode.DownloadFailed, `ingest: ${(error as Error).message}`, {
+          userMessage: 'I could not download the attachments. Please try again.',
+          retryable: true,
+          cause: error,
+        });
+  }
+  return assets;
+}
+
+const FORMAT_MIME: [RegExp, string][] = [
+  [/mp4|mov/, 'video/mp4'],
+  [/webm|matroska/, 'video/webm'],
+  [/^mp3$/, 'audio/mpeg'],
+  [/^wav$/, 'audio/wav'],
+  [/^ogg$/, 'audio/ogg'],
+  [/png/, 'image/png'],
+  [/jpeg|mjpeg/, 'image/jpeg'],
+  [/gif/, 'image/gif'],
+  [/webp/, 'image/webp'],
+];
+
+function mimeOf(formatName: string): string {
+  return FORMAT_MIME.find(([pattern]) => pattern.test(formatName))?.[1] ?? 'application/octet-stream';
+}
