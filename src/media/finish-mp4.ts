@@ -39,8 +39,9 @@ export interface MixAudioOptions extends FfmpegWaitOptions {
  */
 export async function mixAudio(options: MixAudioOptions): Promise<void> {
   const { segments } = options;
-  const inputs = [...new Set(segments.map((s) => s.path))];
-  const filters = segments.map((s, i) => segmentFilter(s, inputs.indexOf(s.path), i));
+  // One input per segment, even for the same file: feeding one decoded stream into two trims that amix
+  // consumes at different times makes ffmpeg wait forever for the branch that is not being read.
+  const filters = segments.map((s, i) => segmentFilter(s, i, i));
   const labels = segments.map((_, i) => `[a${i}]`).join('');
   const duration = options.durationSeconds.toFixed(6);
   const mix =
@@ -50,7 +51,7 @@ export async function mixAudio(options: MixAudioOptions): Promise<void> {
   await runFfmpeg(
     [
       '-y',
-      ...inputs.flatMap((p) => ['-i', p]),
+      ...segments.flatMap((s) => ['-i', s.path]),
       '-filter_complex',
       [...filters, mix].join(';'),
       '-map',

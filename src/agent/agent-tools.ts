@@ -1,0 +1,128 @@
+/** @module The four agent tools as OpenAI function definitions, and validation of the arguments a model sends. */
+import type { ChatCompletionTool } from 'openai/resources/chat/completions';
+import { z } from 'zod';
+
+export const ToolArgumentSchemas = {
+  run_code: z.object({ code: z.string().trim().min(1, 'code must not be empty') }),
+  search_docs: z.object({ query: z.string().trim().min(1, 'query must not be empty') }),
+  visual_feedback: z.object({ goal: z.string().optional() }),
+  render: z.object({}),
+} as const;
+
+export type ToolName = keyof typeof ToolArgumentSchemas;
+export type ToolArguments<N extends ToolName> = z.infer<(typeof ToolArgumentSchemas)[N]>;
+
+export type ParsedToolCall =
+  | { ok: true; name: 'run_code'; args: ToolArguments<'run_code'> }
+  | { ok: true; name: 'search_docs'; args: ToolArguments<'search_docs'> }
+  | { ok: true; name: 'visual_feedback'; args: ToolArguments<'visual_feedback'> }
+  | { ok: true; name: 'render'; args: ToolArguments<'render'> }
+  | { ok: false; name: string; error: string };
+
+export const AGENT_TOOLS: ChatCompletionTool[] = [
+  {
+    type: 'function',
+    function: {
+      name: 'run_code',
+      description:
+        'Run a code action: the body of an async JavaScript function with `core`, `composition`, `assets` and `console` in scope. State persists between calls; a failing action is rolled back. Returns ok or the error, your console output, the composition outline and its duration.',
+      parameters: {
+        type: 'object',
+        properties: { code: { type: 'string', description: 'JavaScript statements; use await freely.' } },
+        required: ['code'],
+        additionalProperties: false,
+      },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'search_docs',
+      description:
+        'Search the code-action documentation (llm.txt) for recipes and API details, e.g. "crop to vertical", "fade out music". Returns the best matching sections.',
+      parameters: {
+        type: 'object',
+        properties: { query: { type: 'string', description: 'What you want to do or know.' } },
+        required: ['query'],
+        additionalProperties: false,
+      },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'visual_feedback',
+      description:
+        "Sample the current composition at 1 frame per second and have a vision model check the frames against the user's goal. Returns a verdict (approve or revise, with issues). Required before render.",
+      parameters: {
+        type: 'object',
+        properties: {
+          goal: {
+            type: 'string',
+            description: 'What the frames should show, if more specific than the request.',
+          },
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'render',
+      description:
+        'Render the current composition to the final MP4. Only allowed after visual_feedback approved the current state.',
+      parameters: { type: 'object', properties: {}, additionalProperties: false },
+    },
+  },
+];
+
+/** Validates one tool call from the model; an error here goes back to the model as the tool's result. */
+export function parseToolCall(name: string, rawArguments: string | undefined): ParsedToolCall {
+  if (!(name in ToolArgumentSchemas)) {
+    return {
+      ok: false,
+      name,
+      error: `unknown tool "${name}"; the tools are ${Object.keys(ToolArgumentSchemas).join(', ')}`,
+    };
+  }
+  const toolName = name as ToolName;
+  let data: unknown = {};
+  const raw = rawArguments?.trim() ?? '';
+  if (raw !== '') {
+    try {
+      data = JSON.parse(raw);
+    } catch (error) {
+      return {
+        ok: false,
+        name,
+        error: `arguments for ${name} are not valid JSON (${(error as Error).message}); send a JSON object like ${example(toolName)}`,
+      };
+    }
+  }
+  const parsed = ToolArgumentSchemas[toolName].safeParse(data ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`)
+      .join('; ');
+    return {
+      ok: false,
+      name,
+      error: `invalid arguments for ${name}: ${problems}; expected ${example(toolName)}`,
+    };
+  }
+  return { ok: true, name: toolName, args: parsed.data } as ParsedToolCall;
+}
+
+function example(name: ToolName): string {
+  switch (name) {
+    case 'run_code':
+      return '{"code": "..."}';
+    case 'search_docs':
+      return '{"query": "..."}';
+    case 'visual_feedback':
+      return '{"goal": "..."} (goal optional)';
+    case 'render':
+      return '{}';
+  }
+}

@@ -1,0 +1,83 @@
+/** @module Versions of a thread kept as JSON files in a local directory (the store behind `cutroom edit`). */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CutroomError, ErrorCode } from '../errors.ts';
+import { type ThreadRef, threadKey, type Version, type VersionStore } from '../queue/types.ts';
+
+const VERSION_FILE = /^v(\d{6})\.json$/;
+
+/**
+ * One folder per thread under `root`, one `vNNNNNN.json` per version. Writes go to a temporary file renamed into
+ * place, so a crash never leaves half a version. Undo moves the latest file into `undone/` instead of deleting it.
+ */
+export class LocalVersionStore implements VersionStore {
+  constructor(readonly root: string) {}
+
+  async latest(thread: ThreadRef): Promise<Version | undefined> {
+    return (await this.list(thread)).at(-1);
+  }
+
+  async list(thread: ThreadRef): Promise<Version[]> {
+    const dir = this.threadDir(thread);
+    const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[];
+      throw error;
+    });
+    const files = names.filter((n) => VERSION_FILE.test(n)).sort();
+    const versions: Version[] = [];
+    for (const name of files) {
+      const text = await readFile(path.join(dir, name), 'utf8');
+      try {
+        versions.push(JSON.parse(text) as Version);
+      } catch (error) {
+        throw new CutroomError(ErrorCode.Internal, `versions: ${path.join(dir, name)} is not valid JSON`, {
+          cause: error,
+        });
+      }
+    }
+    return versions;
+  }
+
+  async append(thread: ThreadRef, version: Omit<Version, 'number'>): Promise<Version> {
+    const dir = this.threadDir(thread);
+    await mkdir(dir, { recursive: true });
+    const number = ((await this.latest(thread))?.number ?? 0) + 1;
+    const full: Version = { ...version, number };
+    await writeAtomic(path.join(dir, fileName(number)), `${JSON.stringify(full, null, 2)}\n`);
+    return full;
+  }
+
+  async undo(thread: ThreadRef): Promise<Version | undefined> {
+    const versions = await this.list(thread);
+    const last = versions.at(-1);
+    if (!last) return undefined;
+    const dir = this.threadDir(thread);
+    const undoneDir = path.join(dir, 'undone');
+    await mkdir(undoneDir, { recursive: true });
+    await rename(
+      path.join(dir, fileName(last.number)),
+      path.join(undoneDir, `v${pad(last.number)}-${Date.now()}.json`),
+    );
+    return versions.at(-2);
+  }
+
+  /** The folder of one thread; also where the caller may keep that thread's files (assets, renders). */
+  threadDir(thread: ThreadRef): string {
+    return path.join(this.root, threadKey(thread).replace(/[^A-Za-z0-9._-]/g, '_'));
+  }
+}
+
+function fileName(number: number): string {
+  return `v${pad(number)}.json`;
+}
+
+function pad(number: number): string {
+  return String(number).padStart(6, '0');
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}

@@ -1,0 +1,55 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalVersionStore } from '../../../src/agent/local-version-store.ts';
+import type { ThreadRef, Version } from '../../../src/queue/types.ts';
+
+const thread: ThreadRef = { platform: 'cli', channelId: 'local', threadId: 'default' };
+const other: ThreadRef = { platform: 'slack', channelId: 'C1', threadId: '123.456' };
+
+function draft(prompt: string): Omit<Version, 'number'> {
+  return { prompt, assets: [], script: [`// ${prompt}`], verdicts: [], createdAt: Date.now() };
+}
+
+describe('LocalVersionStore', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'cutroom-versions-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('numbers versions from 1 and lists them in order, per thread', async () => {
+    const store = new LocalVersionStore(root);
+    expect(await store.latest(thread)).toBeUndefined();
+    await store.append(thread, draft('a'));
+    const second = await store.append(thread, draft('b'));
+    await store.append(other, draft('elsewhere'));
+    expect(second.number).toBe(2);
+    expect((await store.list(thread)).map((v) => v.prompt)).toEqual(['a', 'b']);
+    expect((await store.latest(other))?.number).toBe(1);
+  });
+
+  it('undo returns the previous version and keeps the undone one on disk', async () => {
+    const store = new LocalVersionStore(root);
+    await store.append(thread, draft('a'));
+    await store.append(thread, draft('b'));
+    expect((await store.undo(thread))?.prompt).toBe('a');
+    expect((await store.latest(thread))?.prompt).toBe('a');
+    expect(await readdir(path.join(store.threadDir(thread), 'undone'))).toHaveLength(1);
+    const again = await store.append(thread, draft('c'));
+    expect(again.number).toBe(2);
+    expect(await store.undo(thread)).toMatchObject({ prompt: 'a' });
+    expect(await store.undo(thread)).toBeUndefined();
+    expect(await store.undo(thread)).toBeUndefined();
+  });
+
+  it('leaves no temporary files after writes', async () => {
+    const store = new LocalVersionStore(root);
+    await Promise.all([store.append(thread, draft('x'))]);
+    const files = await readdir(store.threadDir(thread));
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
