@@ -120,6 +120,16 @@ export class SlackDeliverer {
     options: { createIfMissing?: boolean } = {},
   ): Promise<void> {
     const { thread, requestId } = delivery;
+    // A late "queued" (the bot posts it after enqueueing; a fast job can finish first) must not reopen a finished
+    // request's status.
+    const ended = `${requestId}#ended`;
+    if (await this.options.threads.getStatusMessage(ended)) return;
+    await this.writeStatus(delivery, options);
+    if (isTerminalStage(delivery.stage)) await this.options.threads.setStatusMessage(ended, delivery.stage);
+  }
+
+  private async writeStatus(delivery: StatusDelivery, options: { createIfMissing?: boolean }): Promise<void> {
+    const { thread, requestId } = delivery;
     const text = formatStatus(delivery);
     const blocks = statusBlocks(text, { requestId, running: !isTerminalStage(delivery.stage) });
     const ts = await this.options.threads.getStatusMessage(requestId);
