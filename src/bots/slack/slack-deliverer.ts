@@ -119,7 +119,7 @@ export class SlackDeliverer {
     delivery: StatusDelivery,
     options: { createIfMissing?: boolean } = {},
   ): Promise<void> {
-    const { thread, requestId } = delivery;
+    const { requestId } = delivery;
     // A late "queued" (the bot posts it after enqueueing; a fast job can finish first) must not reopen a finished
     // request's status.
     const ended = `${requestId}#ended`;
