@@ -4,11 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-type Bench = () => Promise<Record<string, number | string>>;
+type Bench = () => Promise<Record<string, unknown>>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   engine: async () => (await import('./engine-bench.ts')).runEngineBench,
   queue: async () => (await import('./queue-bench.ts')).runQueueBench,
+  agent: async () => (await import('./agent-bench.ts')).runAgentBench,
+  docs: async () => (await import('./docs-search-bench.ts')).runDocsSearchBench,
+  remote: async () => async () => {
+    const result = await (await import('./remote-bench.ts')).runRemoteBench();
+    return result as unknown as Record<string, number | string>;
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,11 +1,9 @@
 /** @module `cutroom bot`: only the chat bots and their delivery consumers (workers run elsewhere). */
 import { loadConfig } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
-import { HttpServer } from '../http/http-server.ts';
 import { createLogger } from '../logger.ts';
-import { openQueueServices } from '../queue/queue-services.ts';
+import { openRuntime, serve } from './runtime.ts';
 import { startBots } from './start-bots.ts';
-import { type Closable, closeAll, registerQueueMetrics, runUntilSignal } from './worker.ts';
 
 export async function bot(): Promise<void> {
   const config = loadConfig();
@@ -19,20 +17,10 @@ export async function bot(): Promise<void> {
   if (!config.redisUrl) {
     logger.warn('REDIS_URL is unset: using an embedded Redis that only workers in this process could reach');
   }
-  const parts: Closable[] = [];
-  try {
-    const services = await openQueueServices({ config, logger });
-    parts.push({ name: 'queue services', close: () => services.close() });
-    const unregister = registerQueueMetrics(services);
-    parts.push({ name: 'metrics', close: async () => unregister() });
-    const http = new HttpServer({
-      port: config.http.port,
-      host: config.http.host,
-      redis: services.redis,
-      queues: (['slack', 'discord'] as const).map((p) => services.deliveries.queueFor(p)),
-      dashboardToken: config.http.dashboardToken,
-      logger,
-    });
+  await serve(logger, async (parts) => {
+    const { services, http } = await openRuntime(config, logger, parts, (s) =>
+      (['slack', 'discord'] as const).map((p) => s.deliveries.queueFor(p)),
+    );
     const bots = await startBots({ config, logger, services, http });
     for (const running of bots) parts.push({ name: running.name, close: () => running.close() });
     await http.start();
@@ -40,9 +28,5 @@ export async function bot(): Promise<void> {
     process.stdout.write(
       `cutroom bot: ready (${bots.map((b) => b.name).join(', ')}; http://${config.http.host}:${http.port})\n`,
     );
-  } catch (error) {
-    await closeAll(parts, logger);
-    throw error;
-  }
-  await runUntilSignal(parts, logger);
+  });
 }

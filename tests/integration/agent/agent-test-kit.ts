@@ -1,4 +1,5 @@
 /** @module What the agent's integration tests share: a real browser pool, real media, the OpenAI fake, and ffprobe. */
+
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import type { LoadableAsset } from '../../../src/browser/types.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
 import type { OpenAiFakeServer } from '../../fakes/openai-fake-server.ts';
 import { MediaFixtures } from '../../helpers/media-fixtures.ts';
+import { ffprobe } from '../../helpers/mp4-inspect.ts';
 
 const run = promisify(execFile);
 
@@ -105,19 +107,7 @@ export interface ProbedVideo {
 }
 
 export async function probeVideo(file: string): Promise<ProbedVideo> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-print_format',
-    'json',
-    '-show_format',
-    '-show_streams',
-    file,
-  ]);
-  const data = JSON.parse(stdout) as {
-    format: { duration: string };
-    streams: Array<{ codec_type: string; width?: number; height?: number }>;
-  };
-  const video = data.streams.find((s) => s.codec_type === 'video');
-  return { duration: Number(data.format.duration), width: video?.width ?? 0, height: video?.height ?? 0 };
+  const probe = await ffprobe(file);
+  const video = probe.streams.find((s) => s.codec_type === 'video');
+  return { duration: probe.duration, width: video?.width ?? 0, height: video?.height ?? 0 };
 }

@@ -1,5 +1,6 @@
 // Real discord.js against the protocol-level Discord fake, real redis-server (BullMQ queues) and real
 // ffmpeg clips. No worker runs here: deliveries are enqueued the way a worker does.
+
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { closeRedisConnection, createRedisConnection } from '../../../src/queue/
 import { ThreadRegistry } from '../../../src/queue/thread-state.ts';
 import type { Delivery, EditRequest, ThreadRef } from '../../../src/queue/types.ts';
 import { DiscordFakeServer, type FakeMessage, type FakeUser } from '../../fakes/discord-fake-server.ts';
+import { ffprobe } from '../../helpers/mp4-inspect.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
 const alice: FakeUser = { id: '400000000000000001', username: 'alice' };
@@ -304,19 +306,9 @@ describe('Discord bot', () => {
     expect(result.files[0].data.length).toBeLessThanOrEqual(limit);
     const uploaded = path.join(workDir, `uploaded-${randomUUID()}.mp4`);
     writeFileSync(uploaded, result.files[0].data);
-    const probe = JSON.parse(
-      execFileSync('ffprobe', [
-        '-v',
-        'error',
-        '-print_format',
-        'json',
-        '-show_format',
-        '-show_streams',
-        uploaded,
-      ]).toString(),
-    ) as { streams: { codec_type: string }[]; format: { duration: string } };
+    const probe = await ffprobe(uploaded);
     expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
-    expect(Math.abs(Number(probe.format.duration) - 6)).toBeLessThan(0.5);
+    expect(Math.abs(probe.duration - 6)).toBeLessThan(0.5);
   });
 
   it('tells the user when the render cannot fit the upload limit at a watchable quality', async () => {

@@ -1,6 +1,7 @@
 // The whole Discord story with every real part: discord.js against the Discord fake, BullMQ on a real
 // redis-server, the edit worker with the real processor (agent + Chromium + ffmpeg), and the openai
 // client against the scripted OpenAI-compatible fake.
+
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { EditWorker } from '../../../src/worker/edit-worker.ts';
 import { createEditProcessor } from '../../../src/worker/process-edit.ts';
 import { DiscordFakeServer, type FakeMessage, type FakeUser } from '../../fakes/discord-fake-server.ts';
 import { OpenAiFakeServer, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
+import { ffprobe } from '../../helpers/mp4-inspect.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
 const run = promisify(execFile);
@@ -133,17 +135,8 @@ function waitForMessage(
 async function probe(data: Buffer): Promise<{ duration: number; codecs: string[] }> {
   const file = path.join(dir, `probe-${randomUUID()}.mp4`);
   await writeFile(file, data);
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-print_format',
-    'json',
-    '-show_format',
-    '-show_streams',
-    file,
-  ]);
-  const parsed = JSON.parse(stdout) as { format: { duration: string }; streams: { codec_name: string }[] };
-  return { duration: Number(parsed.format.duration), codecs: parsed.streams.map((s) => s.codec_name).sort() };
+  const probed = await ffprobe(file);
+  return { duration: probed.duration, codecs: probed.streams.map((s) => s.codec_name).sort() };
 }
 
 function scriptEdit(story: Story, code: string, summary: string): void {
