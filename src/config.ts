@@ -60,6 +60,7 @@ const EnvSchema = z.object({
   BROWSER_WS_ENDPOINT: list,
   CUTROOM_BROWSER_TOKEN: optionalString,
   CUTROOM_BROWSER_POOL_SIZE: int(1, 64, 1),
+  CUTROOM_BROWSER_GPU: z.enum(['auto', 'off']).default('auto'),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
@@ -113,6 +114,8 @@ export interface Config {
     wsEndpoints: string[];
     token?: string;
     poolSize: number;
+    /** `off` keeps Chromium on software rendering even when a GPU is visible (browser-server). */
+    gpu?: 'auto' | 'off';
     codeTimeoutMs: number;
     renderTimeoutMs: number;
     licenseKey?: string;
@@ -202,6 +205,7 @@ export function loadConfig(
       wsEndpoints: e.BROWSER_WS_ENDPOINT,
       token: e.CUTROOM_BROWSER_TOKEN,
       poolSize: e.CUTROOM_BROWSER_POOL_SIZE,
+      gpu: e.CUTROOM_BROWSER_GPU,
       codeTimeoutMs: e.CUTROOM_CODE_TIMEOUT_MS,
       renderTimeoutMs: e.CUTROOM_RENDER_TIMEOUT_MS,
       licenseKey: e.DIFFUSION_STUDIO_LICENSE_KEY,

@@ -76,6 +76,7 @@ export interface BrowserServer {
 const GPU_PROBE_URL = 'http://127.0.0.1/__cutroom_gpu_probe';
 const GPU_PROBE_TIMEOUT_MS = 15_000;
 const RELAUNCH_DELAY_MS = 1000;
+const MAX_RELAUNCH_DELAY_MS = 10_000;
 
 /** Drops `undefined` fields so they do not override defaults when spread (`{ chromiumPath: config.x }`). */
 function definedOnly<T extends object>(options: T): T {
@@ -184,17 +185,26 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         { relaunchInMs: RELAUNCH_DELAY_MS },
         'Chromium exited; its sessions are lost, relaunching',
       );
-      relaunchTimer = setTimeout(() => {
-        launch()
-          .then((next) => {
-            if (closing) return next.close();
-            internal = next;
-            logger.info({}, 'Chromium relaunched');
-          })
-          .catch((error: unknown) => logger.error({ err: error }, 'Chromium relaunch failed'));
-      }, RELAUNCH_DELAY_MS);
+      scheduleRelaunch(RELAUNCH_DELAY_MS);
     });
     return server;
+  }
+
+  // Keeps trying while Chromium will not start (e.g. out of memory): /healthz says not ok meanwhile, so an
+  // orchestrator can also replace the whole server.
+  function scheduleRelaunch(delayMs: number): void {
+    relaunchTimer = setTimeout(() => {
+      launch()
+        .then((next) => {
+          if (closing) return next.close();
+          internal = next;
+          logger.info({}, 'Chromium relaunched');
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error, retryInMs: MAX_RELAUNCH_DELAY_MS }, 'Chromium relaunch failed');
+          if (!closing) scheduleRelaunch(MAX_RELAUNCH_DELAY_MS);
+        });
+    }, delayMs);
   }
 
   async function probeGpu(server: PlaywrightBrowserServer): Promise<GpuUsage | null> {
@@ -363,6 +373,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       { cause: error },
     );
   }
+  front.on('error', (error) => logger.error({ err: error }, 'front server error'));
   const address = front.address() as net.AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}`;

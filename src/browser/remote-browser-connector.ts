@@ -3,6 +3,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
 import { CancelledError, CutroomError, ErrorCode } from '../errors.ts';
 import { createSilentLogger, type Logger } from '../logger.ts';
+import type { BrowserServerHealth } from './browser-server.ts';
 import type { WaitOptions } from './types.ts';
 
 export interface RemoteBrowserConnectorOptions {
@@ -16,6 +17,8 @@ export interface RemoteBrowserConnectorOptions {
   acquireTimeoutMs?: number;
   /** First pause after every endpoint refused; doubles up to 2 s. @defaultValue 250 */
   retryDelayMs?: number;
+  /** How long a failed endpoint is tried after the others; after that it takes its turn again. @defaultValue 10_000 */
+  failureCooldownMs?: number;
   logger?: Logger;
 }
 
@@ -23,6 +26,14 @@ export interface RemoteBrowser {
   browser: Browser;
   /** The endpoint that served it, as configured (for logs use `redactEndpoint`). */
   endpoint: string;
+}
+
+export interface EndpointHealth {
+  /** Redacted. */
+  endpoint: string;
+  health?: BrowserServerHealth;
+  /** Why there is no health report (unreachable, not a cutroom browser-server …). */
+  error?: string;
 }
 
 /** Why one endpoint did not give a session. */
@@ -114,6 +125,7 @@ export class RemoteBrowserConnector {
   private readonly connectTimeoutMs: number;
   private readonly acquireTimeoutMs: number;
   private readonly retryDelayMs: number;
+  private readonly failureCooldownMs: number;
   private readonly logger: Logger;
   private cursor = 0;
   private readonly lastFailureAt = new Map<string, number>();
@@ -123,6 +135,7 @@ export class RemoteBrowserConnector {
       connectTimeoutMs: 10_000,
       acquireTimeoutMs: 30_000,
       retryDelayMs: 250,
+      failureCooldownMs: 10_000,
       logger: createSilentLogger(),
       ...definedOnly(options),
     };
@@ -143,6 +156,7 @@ export class RemoteBrowserConnector {
     this.connectTimeoutMs = opts.connectTimeoutMs;
     this.acquireTimeoutMs = opts.acquireTimeoutMs;
     this.retryDelayMs = opts.retryDelayMs;
+    this.failureCooldownMs = opts.failureCooldownMs;
     this.logger = opts.logger.child({ component: 'remote-browser-connector' });
   }
 
@@ -155,8 +169,44 @@ export class RemoteBrowserConnector {
   order(): string[] {
     const n = this.endpoints.length;
     const rotated = Array.from({ length: n }, (_, i) => this.endpoints[(this.cursor + i) % n]);
-    // Stable sort: healthy endpoints keep their round-robin order, failed ones follow, oldest failure first.
-    return rotated.sort((a, b) => (this.lastFailureAt.get(a) ?? 0) - (this.lastFailureAt.get(b) ?? 0));
+    // Stable sort: healthy endpoints keep their round-robin order, recently failed ones follow, oldest failure
+    // first; a failure older than the cooldown no longer counts, so a restarted server gets sessions again.
+    const since = Date.now() - this.failureCooldownMs;
+    const failedAt = (endpoint: string) => {
+      const at = this.lastFailureAt.get(endpoint) ?? 0;
+      return at > since ? at : 0;
+    };
+    return rotated.sort((a, b) => failedAt(a) - failedAt(b));
+  }
+
+  /**
+   * Each endpoint's `GET /healthz` (capacity, Playwright version, GPU use), for `doctor` and operators. Behind a load
+   * balancer this is whichever server answered.
+   */
+  async health(options: WaitOptions = {}): Promise<EndpointHealth[]> {
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.connectTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    return Promise.all(
+      this.endpoints.map(async (endpoint): Promise<EndpointHealth> => {
+        const url = new URL(redactEndpoint(endpoint));
+        url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+        url.pathname = '/healthz';
+        try {
+          const res = await fetch(url, { signal });
+          const body = (await res.json()) as BrowserServerHealth;
+          if (typeof body.maxSessions !== 'number')
+            throw new Error('not a cutroom browser-server health report');
+          return { endpoint: redactEndpoint(endpoint), health: body };
+        } catch (error) {
+          // fetch() says only "fetch failed"; the reason (ECONNREFUSED, bad port …) is in its cause.
+          const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+          return {
+            endpoint: redactEndpoint(endpoint),
+            error: cause?.code ?? cause?.message ?? (error as Error).message,
+          };
+        }
+      }),
+    );
   }
 
   /**
