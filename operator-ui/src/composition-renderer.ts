@@ -7,6 +7,7 @@
  */
 import * as core from '@diffusionstudio/core';
 import type { AudioSegment, RenderRequest, RenderResponse } from './protocol.ts';
+import { useSequentialDecoders } from './sequential-decoder.ts';
 import { createUploadStream } from './upload-stream.ts';
 import type { PageAsset } from './workspace.ts';
 
@@ -37,6 +38,7 @@ export async function renderComposition(
   };
   const upload = createUploadStream(request.uploadUrl);
   activeEncoder = encoder;
+  const restoreDecoders = useSequentialDecoders(composition);
   try {
     const result = await encoder.render(upload as unknown as WritableStream);
     if (result.type === 'canceled') return { ...base, ok: false, cancelled: true };
@@ -49,6 +51,7 @@ export async function renderComposition(
     }
     return { ...base, ok: true };
   } finally {
+    restoreDecoders();
     activeEncoder = undefined;
   }
 }

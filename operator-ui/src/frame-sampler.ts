@@ -8,11 +8,12 @@
  * (`VideoClip.videoDecoders`, layer `update`/`render`), which is why core's version is pinned and tested.
  */
 import * as core from '@diffusionstudio/core';
-import { ALL_FORMATS, BlobSource, CanvasSink, Input, UrlSource } from 'mediabunny';
+import { ALL_FORMATS, BlobSource, Input, UrlSource, VideoSampleSink } from 'mediabunny';
+import { FramePixels } from './frame-pixels.ts';
 import type { SampleRequest, SampleResponse } from './protocol.ts';
 
-// VideoClip.render draws `frame.canvas`, or the frame itself when it is an OffscreenCanvas.
-type Drawable = { canvas: HTMLCanvasElement | OffscreenCanvas };
+// VideoClip.render draws an OffscreenCanvas as it is.
+type Drawable = OffscreenCanvas;
 
 interface StandInDecoder {
   current: Drawable | null;
@@ -46,11 +47,12 @@ export async function sampleFrames(
   const standIns = new Map<core.Clip, { decoder: StandInDecoder; frames: Map<number, Drawable | null> }>();
   const initialised: core.Clip[] = [];
   const inputs: Input[] = [];
+  const pixels = new FramePixels();
   composition.renderer.stop();
   try {
     for (const clip of clips) {
       if (clip instanceof core.VideoClip) {
-        const frames = await decodeClipFrames(clip, times, scale, inputs);
+        const frames = await decodeClipFrames(clip, times, inputs, pixels);
         const decoder = makeStandIn();
         (clip as unknown as VideoClipInternals).videoDecoders.set(renderer, decoder);
         standIns.set(clip, { decoder, frames });
@@ -101,8 +103,8 @@ function makeStandIn(): StandInDecoder {
 async function decodeClipFrames(
   clip: core.VideoClip,
   times: number[],
-  scale: number,
   inputs: Input[],
+  pixels: FramePixels,
 ): Promise<Map<number, Drawable | null>> {
   const result = new Map<number, Drawable | null>();
   const wanted: { time: number; sourceTime: number }[] = [];
@@ -122,14 +124,28 @@ async function decodeClipFrames(
   inputs.push(input);
   const track = await input.getPrimaryVideoTrack();
   if (!track) throw new Error(`clip "${clip.source.name}" has no video track`);
-  const width = Math.max(2, Math.round(Math.min(clip.size.width * scale, track.displayWidth)));
-  const height = Math.max(2, Math.round(Math.min(clip.size.height * scale, track.displayHeight)));
-  const sink = new CanvasSink(track, { width, height, fit: 'fill', poolSize: 0 });
+  const sink = new VideoSampleSink(track);
   const firstTimestamp = await track.getFirstTimestamp();
   const timestamps = wanted.map((w) => Math.max(firstTimestamp, w.sourceTime));
   let index = 0;
-  for await (const wrapped of sink.canvasesAtTimestamps(timestamps)) {
-    result.set(wanted[index].time, wrapped ? { canvas: wrapped.canvas } : null);
+  // Neighbouring sample times often land on the same source frame: paint it once.
+  let previous: { sample: object; canvas: OffscreenCanvas } | undefined;
+  for await (const sample of sink.samplesAtTimestamps(timestamps)) {
+    let canvas: OffscreenCanvas | null = null;
+    if (sample) {
+      if (previous?.sample === sample) {
+        canvas = previous.canvas;
+      } else {
+        const frame = sample.toVideoFrame();
+        try {
+          canvas = await pixels.paint(frame);
+        } finally {
+          frame.close();
+        }
+        previous = { sample, canvas };
+      }
+    }
+    result.set(wanted[index].time, canvas);
     index++;
   }
   return result;

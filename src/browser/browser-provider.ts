@@ -103,10 +103,16 @@ export class RemoteBrowserProvider implements BrowserProvider {
   async lease(options: WaitOptions = {}): Promise<LeasedBrowser> {
     if (this.closed) throw new CutroomError(ErrorCode.BrowserUnavailable, 'browser provider is closed');
     const { browser, endpoint } = await this.options.connector.connect(options);
+    let finished = false;
+    // A session lost mid-job means the server died or restarted: try the others first for a while.
+    browser.on('disconnected', () => {
+      if (!finished) this.options.connector.reportFailure(endpoint);
+    });
     return {
       browser,
       endpoint: redactEndpoint(endpoint),
       done: async () => {
+        finished = true;
         await browser.close().catch(() => {});
       },
     };

@@ -2,9 +2,11 @@
  * Real Chromium + real ffmpeg: code actions, sampling and rendering through the warm pool.
  * Fixtures are generated with ffmpeg when the file starts.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../../src/browser/browser-pool.ts';
 import { LocalBrowserProvider } from '../../../src/browser/browser-provider.ts';
@@ -14,6 +16,7 @@ import { createSilentLogger } from '../../../src/logger.ts';
 import { averageColour, COLOURS, MediaFixtures, nearestColour } from '../../helpers/media-fixtures.ts';
 import { ffprobe, topLevelBoxes } from '../../helpers/mp4-inspect.ts';
 
+const run = promisify(execFile);
 let fixtures: MediaFixtures;
 let pool: BrowserPool;
 let out: string;
@@ -140,6 +143,27 @@ describe('rendering', () => {
       expect(probe.streams.map((s) => s.codec_type)).toEqual(['video']);
       const boxes = await topLevelBoxes(file);
       expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+    });
+  });
+});
+
+describe('rendered frames', () => {
+  it('show at each time the source frame the composition puts there', async () => {
+    await withSession([colours], async (session) => {
+      await session.runCode(`
+        const layer = await composition.add(new core.Layer());
+        await layer.add(new core.VideoClip(assets[0].source, { range: [2, 6], start: 0 }));
+      `);
+      const file = path.join(out, 'colours.mp4');
+      await session.render({ outPath: file });
+      for (const t of [0.2, 0.9, 1.1, 2.5, 3.8]) {
+        const frame = path.join(out, `frame-${t}.png`);
+        await run('ffmpeg', ['-v', 'error', '-y', '-ss', String(t), '-i', file, '-frames:v', '1', frame]);
+        expect({ t, colour: nearestColour(await averageColour(frame)) }).toEqual({
+          t,
+          colour: Math.floor(t) + 2,
+        });
+      }
     });
   });
 });
