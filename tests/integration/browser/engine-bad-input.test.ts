@@ -158,7 +158,9 @@ describe('bad code actions', () => {
     const session = await pool.acquire();
     try {
       await session.loadAssets([clip]);
-      await session.runCode('await composition.add(new core.Layer()).then((l) => l.add(new core.VideoClip(assets[0].source)));');
+      await session.runCode(
+        'await composition.add(new core.Layer()).then((l) => l.add(new core.VideoClip(assets[0].source)));',
+      );
       const controller = new AbortController();
       const rendering = session.render({
         outPath: path.join(out, 'cancelled.mp4'),
