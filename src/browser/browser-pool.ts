@@ -51,7 +51,6 @@ export class BrowserPool {
       throw new CutroomError(ErrorCode.BrowserUnavailable, 'acquire: the browser pool is closed');
     while (this.warm.length > 0) {
       const candidate = this.warm.shift() as Promise<WarmSession>;
-      this.refill();
       const warm = await candidate.catch((error) => {
         this.logger.warn({ err: (error as Error).message }, 'a warm session failed to start');
         return undefined;
@@ -59,9 +58,7 @@ export class BrowserPool {
       if (warm && isHealthy(warm)) return this.activate(warm);
       if (warm) await this.dispose(warm);
     }
-    const fresh = await this.create(options);
-    this.refill();
-    return this.activate(fresh);
+    return this.activate(await this.create(options));
   }
 
   stats(): { warm: number; active: number } {
@@ -88,9 +85,14 @@ export class BrowserPool {
     return session;
   }
 
+  /**
+   * Keeps `size` sessions in existence, warm or in use: a replacement is prepared when a session is released, not
+   * while a job runs, so a job never shares its machine with a page loading behind it, and memory stays at one
+   * browser context per slot.
+   */
   private refill(): void {
     if (this.closing) return;
-    while (this.warm.length < this.size) {
+    while (this.warm.length + this.active.size < this.size) {
       const pending = this.create({});
       pending.catch(() => {});
       this.warm.push(pending);
@@ -117,6 +119,7 @@ export class BrowserPool {
           timeouts: this.options.timeouts,
           onRelease: () => {
             this.active.delete(session);
+            this.refill();
             void lease.done().catch(() => {});
           },
         },
