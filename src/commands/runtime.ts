@@ -1,5 +1,6 @@
 /** @module What `cutroom start`, `worker` and `bot` share: Redis services, metrics, the HTTP server, shutdown order. */
 import type { Queue } from 'bullmq';
+import { closeInOrder } from '../close-in-order.ts';
 import type { Config } from '../config.ts';
 import { HttpServer } from '../http/http-server.ts';
 import { registerQueueDepthSource } from '../http/metrics.ts';
@@ -89,12 +90,9 @@ export async function runUntilSignal(parts: Closable[], logger: Logger): Promise
 }
 
 export async function closeAll(parts: Closable[], logger: Logger): Promise<void> {
-  for (const part of [...parts].reverse()) {
-    try {
-      await part.close();
-      logger.debug({ part: part.name }, 'closed');
-    } catch (error) {
-      logger.warn({ err: error, part: part.name }, 'close failed');
-    }
-  }
+  const reversed = [...parts].reverse();
+  await closeInOrder(
+    reversed.map((part) => () => part.close()),
+    (error, index) => logger.warn({ err: error, part: reversed[index].name }, 'close failed'),
+  );
 }

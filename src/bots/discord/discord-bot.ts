@@ -1,4 +1,5 @@
 /** @module The Discord bot: `/edit`, thread replies, mentions and buttons in; deliveries out into the thread. */
+
 import {
   type Attachment,
   type ButtonInteraction,
@@ -13,6 +14,7 @@ import {
   type ThreadChannel,
 } from 'discord.js';
 import type { Redis } from 'ioredis';
+import { closeInOrder } from '../../close-in-order.ts';
 import type { Config } from '../../config.ts';
 import { CutroomError, ErrorCode, TimeoutError, toCutroomError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -331,13 +333,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
         () => edits.close(),
         () => deliveries.close(),
       ];
-      for (const step of steps) {
-        try {
-          await step();
-        } catch (error) {
-          logger.warn({ err: error }, 'discord bot: a close step failed');
-        }
-      }
+      await closeInOrder(steps, (error) => logger.warn({ err: error }, 'discord bot: a close step failed'));
     })();
     return closing;
   };

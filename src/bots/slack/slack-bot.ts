@@ -1,7 +1,9 @@
 /** @module The Slack bot: Bolt over HTTP (/slack/events, signed) or Socket Mode, wired to the shared request flow and deliveries. */
+
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Redis } from 'ioredis';
+import { closeInOrder } from '../../close-in-order.ts';
 import type { Config } from '../../config.ts';
 import { CutroomError, ErrorCode } from '../../errors.ts';
 import type { HttpServer } from '../../http/http-server.ts';
@@ -265,13 +267,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
         () => edits.close(),
         () => deliveries.close(),
       ];
-      for (const step of steps) {
-        try {
-          await step();
-        } catch (error) {
-          logger.warn({ err: error }, 'slack bot: a close step failed');
-        }
-      }
+      await closeInOrder(steps, (error) => logger.warn({ err: error }, 'slack bot: a close step failed'));
     })();
     return closing;
   };
