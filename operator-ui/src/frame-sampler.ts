@@ -4,7 +4,7 @@
  *
  * `composition.seek()` + `screenshot()` returns stale frames, and a private renderer with core's own clip decoder
  * decodes every frame in between. Instead each video clip gets a stand-in decoder on the private renderer that
- * serves frames decoded ahead of time by mediabunny's `canvasesAtTimestamps`. This leans on core 4.0.3 internals
+ * serves frames decoded ahead of time by mediabunny's `samplesAtTimestamps`. This leans on core 4.0.3 internals
  * (`VideoClip.videoDecoders`, layer `update`/`render`), which is why core's version is pinned and tested.
  */
 import * as core from '@diffusionstudio/core';
@@ -63,7 +63,7 @@ export async function sampleFrames(
     }
 
     const frames: SampleResponse['frames'] = [];
-    const canvases: { time: number; bitmap: ImageBitmap }[] = [];
+    const sheet = new ContactSheet(times.length, renderer.canvas.width, renderer.canvas.height);
     for (const time of times) {
       for (const { decoder, frames: clipFrames } of standIns.values())
         decoder.current = clipFrames.get(time) ?? null;
@@ -72,11 +72,11 @@ export async function sampleFrames(
       for (let i = layers.length - 1; i >= 0; i--) await layers[i].update(renderer);
       renderer.clear();
       for (let i = layers.length - 1; i >= 0; i--) layers[i].render(renderer);
-      const bitmap = await createImageBitmap(renderer.canvas);
-      canvases.push({ time, bitmap });
+      // Canvas-to-canvas draws are cheap here; pixel readbacks are not: the sheet takes the frame directly.
+      sheet.add(frames.length, time, renderer.canvas);
       frames.push({ time, jpegBase64: await toJpegBase64(renderer.canvas, request.quality) });
     }
-    const sheetBase64 = await contactSheet(canvases, request.quality);
+    const sheetBase64 = await toJpegBase64(sheet.canvas, request.quality);
     return { frames, sheetBase64, width: renderer.canvas.width, height: renderer.canvas.height };
   } finally {
     for (const clip of initialised) await clip.deinitRenderer(renderer).catch(() => {});
@@ -170,36 +170,43 @@ async function toJpegBase64(canvas: HTMLCanvasElement | OffscreenCanvas, quality
 }
 
 /** A grid of the frames, each labelled with its time, sized for a chat thread. */
-async function contactSheet(
-  frames: { time: number; bitmap: ImageBitmap }[],
-  quality: number,
-): Promise<string> {
-  const cellWidth = 320;
-  const first = frames[0]?.bitmap;
-  const cellHeight = first ? Math.round((cellWidth * first.height) / first.width) : 180;
-  const columns = Math.max(1, Math.min(SHEET_COLUMNS, frames.length));
-  const rows = Math.max(1, Math.ceil(frames.length / columns));
-  const gap = 4;
-  const sheet = new OffscreenCanvas(columns * (cellWidth + gap) + gap, rows * (cellHeight + gap) + gap);
-  const ctx = sheet.getContext('2d');
-  if (!ctx) throw new Error('no 2d context for the contact sheet');
-  ctx.fillStyle = '#1b1b1b';
-  ctx.fillRect(0, 0, sheet.width, sheet.height);
-  ctx.font = 'bold 18px "DejaVu Sans", sans-serif';
-  ctx.textBaseline = 'bottom';
-  for (const [i, { time, bitmap }] of frames.entries()) {
-    const x = gap + (i % columns) * (cellWidth + gap);
-    const y = gap + Math.floor(i / columns) * (cellHeight + gap);
-    ctx.drawImage(bitmap, x, y, cellWidth, cellHeight);
-    bitmap.close();
-    const label = formatTime(time);
-    const labelWidth = ctx.measureText(label).width + 12;
-    ctx.fillStyle = 'rgba(0, 0, 0, 0.7)';
-    ctx.fillRect(x, y + cellHeight - 26, labelWidth, 26);
-    ctx.fillStyle = '#ffffff';
-    ctx.fillText(label, x + 6, y + cellHeight - 4);
+class ContactSheet {
+  readonly canvas: OffscreenCanvas;
+  private readonly context: OffscreenCanvasRenderingContext2D;
+  private readonly columns: number;
+  private readonly cellWidth = 320;
+  private readonly cellHeight: number;
+  private readonly gap = 4;
+
+  constructor(count: number, frameWidth: number, frameHeight: number) {
+    this.cellHeight = Math.round((this.cellWidth * frameHeight) / Math.max(1, frameWidth));
+    this.columns = Math.max(1, Math.min(SHEET_COLUMNS, count));
+    const rows = Math.max(1, Math.ceil(count / this.columns));
+    this.canvas = new OffscreenCanvas(
+      this.columns * (this.cellWidth + this.gap) + this.gap,
+      rows * (this.cellHeight + this.gap) + this.gap,
+    );
+    const context = this.canvas.getContext('2d');
+    if (!context) throw new Error('no 2d context for the contact sheet');
+    this.context = context;
+    context.fillStyle = '#1b1b1b';
+    context.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    context.font = 'bold 18px "DejaVu Sans", sans-serif';
+    context.textBaseline = 'bottom';
   }
-  return toJpegBase64(sheet, quality);
+
+  add(index: number, time: number, frame: CanvasImageSource): void {
+    const { context, cellWidth, cellHeight, gap } = this;
+    const x = gap + (index % this.columns) * (cellWidth + gap);
+    const y = gap + Math.floor(index / this.columns) * (cellHeight + gap);
+    context.drawImage(frame, x, y, cellWidth, cellHeight);
+    const label = formatTime(time);
+    const labelWidth = context.measureText(label).width + 12;
+    context.fillStyle = 'rgba(0, 0, 0, 0.7)';
+    context.fillRect(x, y + cellHeight - 26, labelWidth, 26);
+    context.fillStyle = '#ffffff';
+    context.fillText(label, x + 6, y + cellHeight - 4);
+  }
 }
 
 export function formatTime(seconds: number): string {
