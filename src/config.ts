@@ -14,7 +14,6 @@ const SECRET_VARS = new Set([
   'DIFFUSION_STUDIO_LICENSE_KEY',
   'CUTROOM_BROWSER_TOKEN',
   'CUTROOM_DASHBOARD_TOKEN',
-  'DISCORD_PUBLIC_KEY',
 ]);
 
 const optionalString = z
@@ -69,7 +68,6 @@ const EnvSchema = z.object({
   SLACK_ALLOWED_CHANNELS: list,
   DISCORD_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: optionalString,
-  DISCORD_PUBLIC_KEY: optionalString,
   DISCORD_API_URL: url,
   DISCORD_DEV_GUILD_ID: optionalString,
   DISCORD_ALLOWED_GUILDS: list,
@@ -131,7 +129,6 @@ export interface Config {
   discord?: {
     token: string;
     applicationId?: string;
-    publicKey?: string;
     apiUrl?: string;
     devGuildId?: string;
     allowedGuilds: string[];
@@ -224,7 +221,6 @@ export function loadConfig(
       ? {
           token: e.DISCORD_TOKEN,
           applicationId: e.DISCORD_APPLICATION_ID,
-          publicKey: e.DISCORD_PUBLIC_KEY,
           apiUrl: e.DISCORD_API_URL,
           devGuildId: e.DISCORD_DEV_GUILD_ID,
           allowedGuilds: e.DISCORD_ALLOWED_GUILDS,

@@ -16,6 +16,8 @@ export interface MediaInfo {
   hasAudio: boolean;
   /** ffprobe's container name, e.g. `mov,mp4,m4a,3gp,3g2,mj2`. */
   formatName: string;
+  /** The MIME type the content really has, whatever the file was called or declared as. */
+  mimeType: string;
   videoCodec?: string;
   audioCodec?: string;
   size: number;
@@ -104,6 +106,7 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions = 
       height: video.height ?? 0,
       hasAudio: false,
       formatName,
+      mimeType: mimeTypeOf(formatName, 'image'),
       videoCodec: video.codec_name,
       size: info.size,
     };
@@ -119,6 +122,7 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions = 
       height: video.height,
       hasAudio: Boolean(audio),
       formatName,
+      mimeType: mimeTypeOf(formatName, 'video'),
       videoCodec: video.codec_name,
       audioCodec: audio?.codec_name,
       size: info.size,
@@ -134,6 +138,7 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions = 
       height: 0,
       hasAudio: true,
       formatName,
+      mimeType: mimeTypeOf(formatName, 'audio'),
       audioCodec: audio.codec_name,
       size: info.size,
     };
@@ -145,6 +150,31 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions = 
       userMessage: `"${name}" is not a video, audio or image file I can use.`,
     },
   );
+}
+
+const FORMAT_MIME: [RegExp, string, string][] = [
+  // [ffprobe format name, MIME for video, MIME for audio]
+  [/mp4|mov/, 'video/mp4', 'audio/mp4'],
+  [/webm|matroska/, 'video/webm', 'audio/webm'],
+  [/^mp3$/, 'audio/mpeg', 'audio/mpeg'],
+  [/^wav$/, 'audio/wav', 'audio/wav'],
+  [/^ogg$/, 'video/ogg', 'audio/ogg'],
+  [/png/, 'image/png', 'image/png'],
+  [/jpeg|mjpeg/, 'image/jpeg', 'image/jpeg'],
+  [/gif/, 'image/gif', 'image/gif'],
+  [/webp/, 'image/webp', 'image/webp'],
+];
+
+function mimeTypeOf(formatName: string, kind: MediaInfo['kind']): string {
+  const match = FORMAT_MIME.find(([pattern]) => pattern.test(formatName));
+  if (!match) return 'application/octet-stream';
+  return kind === 'audio' ? match[2] : match[1];
+}
+
+/** The parts of a stored asset that come from probing it. */
+export function probedFields(info: MediaInfo) {
+  const { size, kind, duration, width, height, hasAudio } = info;
+  return { size, kind, duration, width, height, hasAudio };
 }
 
 /**

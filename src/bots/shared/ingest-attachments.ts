@@ -1,7 +1,7 @@
 /** @module Streams chat attachments into the artifact store, checking count, type, size and real media content. */
 import type { Readable } from 'node:stream';
 import { CutroomError, ErrorCode, isAbortError } from '../../errors.ts';
-import { probeMedia } from '../../media/probe-media.ts';
+import { probedFields, probeMedia } from '../../media/probe-media.ts';
 import { type ArtifactStore, uploadKey } from '../../queue/artifact-store.ts';
 import {
   type AssetLimits,
@@ -96,14 +96,8 @@ export async function ingestAttachments(options: IngestAttachmentsOptions): Prom
       assets.push({
         key,
         name: file.name,
-        mimeType:
-          file.mimeType && !UNKNOWN_TYPES.has(file.mimeType) ? file.mimeType : mimeOf(info.formatName),
-        size: info.size,
-        kind: info.kind,
-        duration: info.duration,
-        width: info.width,
-        height: info.height,
-        hasAudio: info.hasAudio,
+        mimeType: file.mimeType && !UNKNOWN_TYPES.has(file.mimeType) ? file.mimeType : info.mimeType,
+        ...probedFields(info),
       });
     }
   } catch (error) {
@@ -118,20 +112,4 @@ export async function ingestAttachments(options: IngestAttachmentsOptions): Prom
         });
   }
   return assets;
-}
-
-const FORMAT_MIME: [RegExp, string][] = [
-  [/mp4|mov/, 'video/mp4'],
-  [/webm|matroska/, 'video/webm'],
-  [/^mp3$/, 'audio/mpeg'],
-  [/^wav$/, 'audio/wav'],
-  [/^ogg$/, 'audio/ogg'],
-  [/png/, 'image/png'],
-  [/jpeg|mjpeg/, 'image/jpeg'],
-  [/gif/, 'image/gif'],
-  [/webp/, 'image/webp'],
-];
-
-function mimeOf(formatName: string): string {
-  return FORMAT_MIME.find(([pattern]) => pattern.test(formatName))?.[1] ?? 'application/octet-stream';
 }
