@@ -13,6 +13,7 @@ import { LocalBrowserProvider } from '../src/browser/browser-provider.ts';
 import { localAsset } from '../src/browser/local-asset.ts';
 import { createSilentLogger } from '../src/logger.ts';
 import { MediaFixtures } from '../tests/helpers/media-fixtures.ts';
+import { measureMemoryTouch } from './memory-touch.ts';
 import { trackPeakRss } from './process-memory.ts';
 import { median, printTable, timeIt } from './stats.ts';
 
@@ -156,6 +157,7 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
     }
 
     const m = median(medium);
+    const touch = measureMemoryTouch();
     const figures = {
       ffmpeg_medium_ms: Math.round(m),
       ffmpeg_ultrafast_ms: Math.round(median(ultrafast)),
@@ -169,6 +171,8 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
       warm_acquire_ms: Number(median(acquire).toFixed(1)),
       sample_10s_1fps_ms: Math.round(median(sampling)),
       browser_peak_rss_mb: Math.round(peakRss / 1024 / 1024),
+      fresh_memory_ms_per_frame: touch.freshMsPerFrame,
+      reused_memory_ms_per_frame: touch.reusedMsPerFrame,
     };
     printTable('engine: 5 s 720p trim + title', [
       ['ffmpeg libx264 medium', `${figures.ffmpeg_medium_ms} ms (baseline 1.00x)`],
@@ -182,6 +186,10 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
       ['warm acquire', `${figures.warm_acquire_ms} ms (target < 50 ms)`],
       ['sample 10 s at 1 fps (10 frames)', `${figures.sample_10s_1fps_ms} ms (target < 400 ms)`],
       ['browser peak RSS while rendering', `${figures.browser_peak_rss_mb} MB`],
+      [
+        'machine: first touch of 1 frame (3.7 MB)',
+        `${figures.fresh_memory_ms_per_frame} ms fresh, ${figures.reused_memory_ms_per_frame} ms reused`,
+      ],
     ]);
     return figures;
   } finally {
