@@ -5,17 +5,18 @@
  * core's Encoder hands WebCodecs a frame that is a snapshot of its drawing canvas, then draws the next frame at
  * once. While the encoder still holds the snapshot, that draw makes Chromium copy the whole canvas into freshly
  * allocated memory, and on a machine where first-touching memory is expensive (a VM whose freed pages go back to
- * the host) that costs more than the encode itself. Here the snapshot is read into a reused buffer right away,
+ * the host) that costs more than the encode itself. Here the snapshot is read into a reused buffer right away (FramePixels),
  * and the queue reports itself full until it has been, so core does not draw over a snapshot that is still held.
  */
+import { FramePixels } from './frame-pixels.ts';
 
 /** mediabunny (inside core) waits for a `dequeue` event once `encodeQueueSize` reaches this. */
 const PRODUCER_WAITS_AT = 4;
 
 class CopyingVideoEncoder extends EventTarget {
   private readonly inner: VideoEncoder;
-  private readonly buffers: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
-  private turn = 0;
+  // One buffer is enough: copies run one at a time, and a VideoFrame made from a buffer copies it.
+  private readonly pixels = new FramePixels();
   private copying = 0;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
@@ -76,19 +77,11 @@ class CopyingVideoEncoder extends EventTarget {
   }
 
   private async copyOf(frame: VideoFrame): Promise<VideoFrame> {
-    const width = frame.displayWidth;
-    const height = frame.displayHeight;
-    // Two buffers: the encoder may still be reading the previous one when the next copy starts.
-    this.turn = (this.turn + 1) % this.buffers.length;
-    if (this.buffers[this.turn].byteLength !== width * height * 4) {
-      this.buffers[this.turn] = new Uint8Array(width * height * 4);
-    }
-    const buffer = this.buffers[this.turn];
-    await frame.copyTo(buffer, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
-    return new VideoFrame(buffer, {
+    const image = await this.pixels.rgba(frame);
+    return new VideoFrame(image.data, {
       format: 'RGBA',
-      codedWidth: width,
-      codedHeight: height,
+      codedWidth: image.width,
+      codedHeight: image.height,
       timestamp: frame.timestamp,
       duration: frame.duration ?? undefined,
     });

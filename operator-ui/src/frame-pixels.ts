@@ -1,30 +1,37 @@
 /**
- * @module Turns decoded VideoFrames into canvases cheaply.
+ * @module Turns decoded VideoFrames into pixels cheaply, in memory it reuses.
  *
  * Without a GPU, `drawImage(videoFrame)` converts YUV to RGB on a slow path: about 15 ms per 720p frame here,
  * several times the decode itself. `VideoFrame.copyTo({ format: 'RGBA' })` converts with libyuv in about 1 ms,
- * and `putImageData` plus a canvas-to-canvas draw are cheap.
+ * and `putImageData` plus a canvas-to-canvas draw are cheap. The buffer is kept between frames: fresh memory
+ * costs more to first touch than the copy itself on this kind of machine (see docs/performance.md).
  */
 
 export class FramePixels {
   private buffer = new Uint8ClampedArray(0);
+
+  /** Copies the frame's visible pixels as RGBA into this object's buffer, which the next call overwrites. */
+  async rgba(frame: VideoFrame): Promise<ImageData> {
+    const { width, height } = frame.visibleRect ?? { width: frame.displayWidth, height: frame.displayHeight };
+    const bytes = width * height * 4;
+    if (this.buffer.length !== bytes) this.buffer = new Uint8ClampedArray(bytes);
+    await frame.copyTo(this.buffer, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
+    return new ImageData(this.buffer, width, height);
+  }
 
   /** Writes the frame's visible pixels into `target` (resized to fit) and returns it. */
   async paint(
     frame: VideoFrame,
     target: OffscreenCanvas = new OffscreenCanvas(1, 1),
   ): Promise<OffscreenCanvas> {
-    const { width, height } = frame.visibleRect ?? { width: frame.displayWidth, height: frame.displayHeight };
-    const bytes = width * height * 4;
-    if (this.buffer.length !== bytes) this.buffer = new Uint8ClampedArray(bytes);
-    await frame.copyTo(this.buffer, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
-    if (target.width !== width || target.height !== height) {
-      target.width = width;
-      target.height = height;
+    const image = await this.rgba(frame);
+    if (target.width !== image.width || target.height !== image.height) {
+      target.width = image.width;
+      target.height = image.height;
     }
     const context = target.getContext('2d');
     if (!context) throw new Error('no 2d context for a video frame');
-    context.putImageData(new ImageData(this.buffer, width, height), 0, 0);
+    context.putImageData(image, 0, 0);
     return target;
   }
 }

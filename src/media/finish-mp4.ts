@@ -2,21 +2,14 @@
  * @module Finishes a browser render for chat players: AAC audio (the browser has no AAC encoder) and `+faststart`
  * so it plays inline before it has fully downloaded; the video stream is copied, never re-encoded.
  */
+import type { AudioSegment } from '../../operator-ui/src/protocol.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
-/** One timed piece of a source's audio on the output timeline (see operator-ui's AudioSegment). */
-export interface AudioSegmentInput {
+/** One timed piece of a source's audio on the output timeline: the page's AudioSegment, with its file. */
+export type AudioSegmentInput = Omit<AudioSegment, 'asset'> & {
   /** The file the audio comes from. */
   path: string;
-  /** Seconds on the output timeline. */
-  at: number;
-  /** Seconds into the source. */
-  from: number;
-  to: number;
-  volume: number;
-  fadeIn: number;
-  fadeOut: number;
-}
+};
 
 interface FfmpegWaitOptions {
   signal?: AbortSignal;

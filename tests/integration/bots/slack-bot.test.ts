@@ -82,7 +82,10 @@ afterEach(async () => {
   open = [];
 });
 
-async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+async function startHarness(
+  env: Record<string, string> = {},
+  options: { socketMode?: boolean } = {},
+): Promise<Harness> {
   const fake = await new SlackFakeServer().start();
   open.push(() => fake.close());
   const connection = createRedisConnection(redis.url);
@@ -96,6 +99,7 @@ async function startHarness(env: Record<string, string> = {}): Promise<Harness> 
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: fake.apiUrl,
       CUTROOM_DATA_DIR: dataDir,
+      ...(options.socketMode ? { SLACK_APP_TOKEN: fake.appToken } : {}),
       ...env,
     },
     { readDotenv: false },
@@ -670,36 +674,19 @@ describe('Slack bot on the shared HTTP server', () => {
 
 describe('Slack bot in Socket Mode', () => {
   it('connects with the app token, receives an event and acks it', async () => {
-    const h0 = await new SlackFakeServer().start();
-    open.push(() => h0.close());
-    const connection = createRedisConnection(redis.url);
-    open.push(() => closeRedisConnection(connection));
-    const dataDir = mkdtempSync(path.join(workDir, 'data-'));
-    const store = new ArtifactStore({ root: path.join(dataDir, 'artifacts') });
-    const prefix = `t${randomUUID().slice(0, 8)}`;
-    const config = loadConfig(
-      {
-        SLACK_BOT_TOKEN: h0.botToken,
-        SLACK_APP_TOKEN: h0.appToken,
-        SLACK_API_URL: h0.apiUrl,
-        CUTROOM_DATA_DIR: dataDir,
-      },
-      { readDotenv: false },
-    );
-    const bot = await startSlackBot({ config, logger: createSilentLogger(), connection, store, prefix });
-    open.push(() => bot.close());
+    const { fake, bot, edits } = await startHarness({}, { socketMode: true });
     expect(bot.mode).toBe('socket');
-    await h0.waitFor(() => h0.socketConnections > 0, { what: 'a socket mode connection' });
-    expect(h0.callsOf('apps.connections.open')[0].token).toBe(h0.appToken);
+    await fake.waitFor(() => fake.socketConnections > 0, { what: 'a socket mode connection' });
+    expect(fake.callsOf('apps.connections.open')[0].token).toBe(fake.appToken);
 
-    const file = h0.addFile(mp4());
-    const message = h0.addMessage({
+    const file = fake.addFile(mp4());
+    const message = fake.addMessage({
       channel: CHANNEL,
       user: ALICE,
-      text: `<@${h0.botUserId}> make a teaser`,
+      text: `<@${fake.botUserId}> make a teaser`,
     });
-    const envelopeId = h0.sendSocketEvent(
-      h0.eventEnvelope({
+    const envelopeId = fake.sendSocketEvent(
+      fake.eventEnvelope({
         type: 'app_mention',
         user: ALICE,
         text: message.text,
@@ -708,10 +695,8 @@ describe('Slack bot in Socket Mode', () => {
         files: [file],
       }),
     );
-    await h0.waitFor(() => h0.socketAcks.some((a) => a.envelope_id === envelopeId), { what: 'the ack' });
-    const edits = new EditQueue({ connection, prefix });
-    open.push(() => edits.close());
-    await h0.waitFor(() => h0.botMessages(message.ts).find((m) => /Queued/.test(m.text)), {
+    await fake.waitFor(() => fake.socketAcks.some((a) => a.envelope_id === envelopeId), { what: 'the ack' });
+    await fake.waitFor(() => fake.botMessages(message.ts).find((m) => /Queued/.test(m.text)), {
       what: 'queued status',
     });
     const jobs = await edits.queue.getJobs(['waiting']);
