@@ -4,12 +4,13 @@
  *
  * `composition.seek()` + `screenshot()` returns stale frames, and a private renderer with core's own clip decoder
  * decodes every frame in between. Instead each video clip gets a stand-in decoder on the private renderer that
- * serves frames decoded ahead of time by mediabunny's `samplesAtTimestamps`. This leans on core 4.0.3 internals
+ * serves the frame mediabunny's `samplesAtTimestamps` decodes for each time as the loop reaches it. This leans on core 4.0.3 internals
  * (`VideoClip.videoDecoders`, layer `update`/`render`), which is why core's version is pinned and tested.
  */
 import * as core from '@diffusionstudio/core';
-import { ALL_FORMATS, BlobSource, Input, UrlSource, VideoSampleSink } from 'mediabunny';
+import { type VideoSample, VideoSampleSink } from 'mediabunny';
 import { FramePixels } from './frame-pixels.ts';
+import { mediaInput } from './media-input.ts';
 import type { SampleRequest, SampleResponse } from './protocol.ts';
 
 // VideoClip.render draws an OffscreenCanvas as it is.
@@ -43,19 +44,15 @@ export async function sampleFrames(
     context: new OfflineAudioContext(1, 1, 8000),
   });
 
-  const clips = composition.clips;
-  const standIns = new Map<core.Clip, { decoder: StandInDecoder; frames: Map<number, Drawable | null> }>();
+  const videoClips: ClipFrames[] = [];
   const initialised: core.Clip[] = [];
-  const inputs: Input[] = [];
-  const pixels = new FramePixels();
   composition.renderer.stop();
   try {
-    for (const clip of clips) {
+    for (const clip of composition.clips) {
       if (clip instanceof core.VideoClip) {
-        const frames = await decodeClipFrames(clip, times, inputs, pixels);
-        const decoder = makeStandIn();
-        (clip as unknown as VideoClipInternals).videoDecoders.set(renderer, decoder);
-        standIns.set(clip, { decoder, frames });
+        const frames = new ClipFrames(clip, times, canvasSlot(videoClips.length));
+        (clip as unknown as VideoClipInternals).videoDecoders.set(renderer, frames.decoder);
+        videoClips.push(frames);
       } else if (clip.type !== 'AUDIO') {
         await clip.initRenderer(renderer);
         initialised.push(clip);
@@ -63,10 +60,10 @@ export async function sampleFrames(
     }
 
     const frames: SampleResponse['frames'] = [];
+    const jpegs: Promise<string>[] = [];
     const sheet = new ContactSheet(times.length, renderer.canvas.width, renderer.canvas.height);
     for (const time of times) {
-      for (const { decoder, frames: clipFrames } of standIns.values())
-        decoder.current = clipFrames.get(time) ?? null;
+      for (const clip of videoClips) await clip.showFrameAt(time);
       renderer.playbackOffset = time;
       const layers = composition.layers;
       for (let i = layers.length - 1; i >= 0; i--) await layers[i].update(renderer);
@@ -74,17 +71,105 @@ export async function sampleFrames(
       for (let i = layers.length - 1; i >= 0; i--) layers[i].render(renderer);
       // Canvas-to-canvas draws are cheap here; pixel readbacks are not: the sheet takes the frame directly.
       sheet.add(frames.length, time, renderer.canvas);
-      frames.push({ time, jpegBase64: await toJpegBase64(renderer.canvas, request.quality) });
+      // Encoding starts from a snapshot taken now and finishes off the main thread while the next frame is made.
+      jpegs.push(toJpegBase64(renderer.canvas, request.quality));
+      frames.push({ time, jpegBase64: '' });
     }
-    const sheetBase64 = await toJpegBase64(sheet.canvas, request.quality);
-    return { frames, sheetBase64, width: renderer.canvas.width, height: renderer.canvas.height };
+    jpegs.push(toJpegBase64(sheet.canvas, request.quality));
+    const encoded = await Promise.all(jpegs);
+    for (const [i, frame] of frames.entries()) frame.jpegBase64 = encoded[i];
+    return {
+      frames,
+      sheetBase64: encoded[frames.length],
+      width: renderer.canvas.width,
+      height: renderer.canvas.height,
+    };
   } finally {
     for (const clip of initialised) await clip.deinitRenderer(renderer).catch(() => {});
-    for (const clip of standIns.keys())
-      (clip as unknown as VideoClipInternals).videoDecoders.delete(renderer);
-    for (const input of inputs) input.dispose();
+    for (const clip of videoClips) {
+      (clip.clip as unknown as VideoClipInternals).videoDecoders.delete(renderer);
+      await clip.close();
+    }
     composition.renderer.start();
     await composition.seek(composition.currentTime);
+  }
+}
+
+/**
+ * Canvases the sampled source frames are painted into, kept between calls: fresh frame-sized memory costs more to
+ * first touch than the paint itself (see docs/performance.md). One per video clip of the largest composition sampled.
+ */
+const canvasSlots: OffscreenCanvas[] = [];
+const stagingPixels = new FramePixels();
+
+function canvasSlot(index: number): OffscreenCanvas {
+  canvasSlots[index] ??= new OffscreenCanvas(1, 1);
+  return canvasSlots[index];
+}
+
+/**
+ * One video clip's source frames at the sample times, decoded in one sorted pass as the sampling loop reaches
+ * each time, and served to core's `VideoClip.render` through a stand-in for its decoder.
+ */
+class ClipFrames {
+  readonly decoder: StandInDecoder = makeStandIn();
+  /** Sample time → source time, for the times this clip is on screen. */
+  private readonly wanted = new Map<number, number>();
+  private samples: AsyncGenerator<VideoSample | null, void, unknown> | null = null;
+  private paintedTimestamp: number | null = null;
+  private shownTime: number | null = null;
+
+  constructor(
+    readonly clip: core.VideoClip,
+    times: number[],
+    private readonly canvas: OffscreenCanvas,
+  ) {
+    const transitionTail = clip.transition ? core.parseTime(clip.transition.duration) : 0;
+    for (const time of times) {
+      if (time < clip.start || time > clip.end + transitionTail) continue;
+      this.wanted.set(time, time - clip.delay);
+    }
+  }
+
+  /** Points the stand-in decoder at this clip's frame for `time`; times must come in ascending order. */
+  async showFrameAt(time: number): Promise<void> {
+    if (time === this.shownTime) return;
+    this.shownTime = time;
+    this.decoder.current = null;
+    if (!this.wanted.has(time)) return;
+    const samples = this.samples ?? (await this.open());
+    const sample = (await samples.next()).value ?? null;
+    if (!sample) return;
+    try {
+      if (sample.timestamp !== this.paintedTimestamp) {
+        const frame = sample.toVideoFrame();
+        try {
+          await stagingPixels.paint(frame, this.canvas);
+        } finally {
+          frame.close();
+        }
+        this.paintedTimestamp = sample.timestamp;
+      }
+    } finally {
+      sample.close();
+    }
+    this.decoder.current = this.canvas;
+  }
+
+  async close(): Promise<void> {
+    await this.samples?.return();
+  }
+
+  private async open(): Promise<AsyncGenerator<VideoSample | null, void, unknown>> {
+    const track = await mediaInput(this.clip.source).getPrimaryVideoTrack();
+    if (!track) throw new Error(`clip "${this.clip.source.name}" has no video track`);
+    const firstTimestamp = await track.getFirstTimestamp();
+    // Sample times are seconds apart, so each is usually its own key frame: no reordering delay is worth it.
+    const sink = new VideoSampleSink(track, { optimizeForLatency: true });
+    this.samples = sink.samplesAtTimestamps(
+      [...this.wanted.values()].map((t) => Math.max(firstTimestamp, t)),
+    );
+    return this.samples;
   }
 }
 
@@ -97,58 +182,6 @@ function makeStandIn(): StandInDecoder {
     },
     reset() {},
   };
-}
-
-/** Decodes, in one sorted pass, the source frame each sample time shows for this clip. */
-async function decodeClipFrames(
-  clip: core.VideoClip,
-  times: number[],
-  inputs: Input[],
-  pixels: FramePixels,
-): Promise<Map<number, Drawable | null>> {
-  const result = new Map<number, Drawable | null>();
-  const wanted: { time: number; sourceTime: number }[] = [];
-  const transitionTail = clip.transition ? core.parseTime(clip.transition.duration) : 0;
-  for (const time of times) {
-    if (time < clip.start || time > clip.end + transitionTail) continue;
-    wanted.push({ time, sourceTime: time - clip.delay });
-  }
-  if (wanted.length === 0) return result;
-
-  const sourceInput = clip.source.input;
-  const input = new Input({
-    source:
-      typeof sourceInput === 'string' ? new UrlSource(sourceInput) : new BlobSource(sourceInput as Blob),
-    formats: ALL_FORMATS,
-  });
-  inputs.push(input);
-  const track = await input.getPrimaryVideoTrack();
-  if (!track) throw new Error(`clip "${clip.source.name}" has no video track`);
-  const sink = new VideoSampleSink(track);
-  const firstTimestamp = await track.getFirstTimestamp();
-  const timestamps = wanted.map((w) => Math.max(firstTimestamp, w.sourceTime));
-  let index = 0;
-  // Neighbouring sample times often land on the same source frame: paint it once.
-  let previous: { sample: object; canvas: OffscreenCanvas } | undefined;
-  for await (const sample of sink.samplesAtTimestamps(timestamps)) {
-    let canvas: OffscreenCanvas | null = null;
-    if (sample) {
-      if (previous?.sample === sample) {
-        canvas = previous.canvas;
-      } else {
-        const frame = sample.toVideoFrame();
-        try {
-          canvas = await pixels.paint(frame);
-        } finally {
-          frame.close();
-        }
-        previous = { sample, canvas };
-      }
-    }
-    result.set(wanted[index].time, canvas);
-    index++;
-  }
-  return result;
 }
 
 async function toJpegBase64(canvas: HTMLCanvasElement | OffscreenCanvas, quality: number): Promise<string> {

@@ -8,8 +8,9 @@
  * the render tests cover it.
  */
 import * as core from '@diffusionstudio/core';
-import { ALL_FORMATS, BlobSource, Input, UrlSource, type VideoSample, VideoSampleSink } from 'mediabunny';
+import { type VideoSample, VideoSampleSink } from 'mediabunny';
 import { FramePixels } from './frame-pixels.ts';
+import { mediaInput } from './media-input.ts';
 
 interface VideoClipInternals {
   videoDecoders: WeakMap<core.Renderer, unknown>;
@@ -82,18 +83,14 @@ class SequentialDecoder {
 
 /**
  * Makes every video clip of the composition use a SequentialDecoder on renderers created from now on (core's
- * Encoder creates its own). Returns the function that restores core's decoders and frees the inputs.
+ * Encoder creates its own). Returns the function that restores core's decoders.
  */
 export function useSequentialDecoders(composition: core.Composition): () => void {
   const restores: (() => void)[] = [];
   for (const clip of composition.clips) {
     if (!(clip instanceof core.VideoClip)) continue;
     const internals = clip as unknown as VideoClipInternals;
-    const input = clip.source.input;
-    const media = new Input({
-      source: typeof input === 'string' ? new UrlSource(input) : new BlobSource(input as Blob),
-      formats: ALL_FORMATS,
-    });
+    const media = mediaInput(clip.source);
     const decoders: SequentialDecoder[] = [];
     const original = internals.initRenderer;
     internals.initRenderer = async function initRenderer(renderer: core.Renderer) {
@@ -108,7 +105,6 @@ export function useSequentialDecoders(composition: core.Composition): () => void
       // Own property removed: the prototype's method is back.
       delete (internals as Partial<VideoClipInternals>).initRenderer;
       for (const decoder of decoders) decoder.reset();
-      media.dispose();
     });
   }
   return () => {

@@ -188,6 +188,23 @@ describe('sampling', () => {
     });
   });
 
+  it('samples clips cut one after another from their own source times, and a time asked for twice', async () => {
+    await withSession([colours], async (session) => {
+      await session.runCode(`
+        const layer = await composition.add(new core.Layer({ mode: 'SEQUENTIAL' }));
+        await layer.add(new core.VideoClip(assets[0].source, { range: [1, 3] }));
+        await layer.add(new core.VideoClip(assets[0].source, { range: [6, 8] }));
+      `);
+      const times = [0.5, 1.5, 1.5, 2.5, 3.5];
+      const sample = await session.sample({ times, width: 320 });
+      expect(sample.frames.map((f) => f.time)).toEqual(times);
+      const seen = await Promise.all(
+        sample.frames.map(async (f) => nearestColour(await averageColour(f.jpeg))),
+      );
+      expect(seen).toEqual([1, 2, 2, 6, 7]);
+    });
+  });
+
   it('samples a trimmed and shifted clip in composition time, at 1 fps by default', async () => {
     await withSession([colours], async (session) => {
       await session.runCode(`
