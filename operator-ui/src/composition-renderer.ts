@@ -4,14 +4,13 @@
  * Audio that is only passed through (clips at volume, with fades) is described as segments for ffmpeg to mix,
  * and core renders video only: core's audio path busy-waits on a second thread and costs about half of a
  * 2-core machine. Anything the segments cannot express (volume animations) falls back to core's audio path.
- * For the length of a render, core's decoders and the page's VideoEncoder are swapped for stand-ins that keep
- * pixels in reused memory (see engine.md, "Pixels without a GPU").
+ * For the length of a render, the page's VideoEncoder is swapped for a stand-in that keeps pixels in reused memory
+ * (see engine.md, "Pixels without a GPU"); video clips decode through SequentialDecoder on every renderer.
  */
 import * as core from '@diffusionstudio/core';
 import { useCopyingVideoEncoder } from './copying-video-encoder.ts';
 import { skipPageAudioDecoding } from './page-audio.ts';
 import type { AudioSegment, RenderRequest, RenderResponse } from './protocol.ts';
-import { useSequentialDecoders } from './sequential-decoder.ts';
 import { createUploadStream } from './upload-stream.ts';
 import type { PageAsset } from './workspace.ts';
 
@@ -42,11 +41,7 @@ export async function renderComposition(
   };
   const upload = createUploadStream(request.uploadUrl);
   activeEncoder = encoder;
-  const restores = [
-    useSequentialDecoders(composition),
-    useCopyingVideoEncoder(),
-    request.audio ? () => {} : skipPageAudioDecoding(composition),
-  ];
+  const restores = [useCopyingVideoEncoder(), request.audio ? () => {} : skipPageAudioDecoding(composition)];
   try {
     const result = await encoder.render(upload as unknown as WritableStream);
     if (result.type === 'canceled') return { ...base, ok: false, cancelled: true };

@@ -4,7 +4,10 @@ import { codecSupport } from './codec-support.ts';
 import { audioSegments, cancelActiveRender, renderComposition } from './composition-renderer.ts';
 import { sampleFrames } from './frame-sampler.ts';
 import type { OperatorApi } from './protocol.ts';
+import { installSequentialDecoders } from './sequential-decoder.ts';
 import { Workspace } from './workspace.ts';
+
+installSequentialDecoders();
 
 const player = document.getElementById('player') as HTMLElement;
 const outline = document.getElementById('outline') as HTMLElement;

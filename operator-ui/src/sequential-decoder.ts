@@ -1,11 +1,13 @@
 /**
- * @module A stand-in for core's per-clip video decoder during renders: mediabunny's sample iterator, with frames
- * converted to pixels the fast way (see FramePixels).
+ * @module Replaces core's per-clip video decoder, for every renderer (the live player and the Encoder's), with
+ * mediabunny's sample iterator and frames converted to pixels the fast way (see FramePixels).
  *
- * core 4.0.3's decoder draws every frame with `drawImage(videoFrame)`, the slow path without a GPU, and re-scans
- * for the next key packet on every frame. `VideoClip.render` draws whatever `getBestFrameFor` returns (an
- * OffscreenCanvas as is). Leans on core internals (`videoDecoders`, `initRenderer`): core's version is pinned and
- * the render tests cover it.
+ * core 4.0.3's decoder draws every frame with `drawImage(videoFrame)`, the slow path without a GPU: about 40 ms per
+ * 720p frame while a render runs beside it. Its player decoder keeps decoding the frames that lead up to the last
+ * seek (a second's worth after every code action) and so competed with the next render or preview. It also
+ * re-scans for the next key packet on every frame. `VideoClip.render` draws whatever `getBestFrameFor` returns
+ * (an OffscreenCanvas as is). Leans on core internals (`videoDecoders`, `initRenderer`): core's version is pinned
+ * and the render tests cover it.
  */
 import * as core from '@diffusionstudio/core';
 import { type VideoSample, VideoSampleSink } from 'mediabunny';
@@ -27,10 +29,45 @@ class SequentialDecoder {
   private painted: VideoSample | null = null;
   private readonly pixels = new FramePixels();
   private readonly canvas = new OffscreenCanvas(1, 1);
+  /** The live player asks for new times without waiting: requests made meanwhile coalesce into the latest. */
+  private catchingUp: Promise<void> | null = null;
+  private requestedTime = 0;
+  /** Bumped by reset(), so a catch-up that was under way drops what it decoded for the old position. */
+  private generation = 0;
 
   constructor(private readonly sink: VideoSampleSink) {}
 
-  async seekTo(time: number): Promise<void> {
+  seekTo(time: number): Promise<void> {
+    this.requestedTime = time;
+    this.catchingUp ??= this.catchUp().finally(() => {
+      this.catchingUp = null;
+    });
+    return this.catchingUp;
+  }
+
+  getBestFrameFor(): OffscreenCanvas | null {
+    return this.painted ? this.canvas : null;
+  }
+
+  reset(): void {
+    this.generation++;
+    void this.iterator?.return();
+    this.iterator = null;
+    this.replaceCurrent(null);
+    this.upcoming?.close();
+    this.upcoming = null;
+  }
+
+  private async catchUp(): Promise<void> {
+    let target: number;
+    do {
+      target = this.requestedTime;
+      await this.advanceTo(target);
+    } while (this.requestedTime !== target);
+  }
+
+  private async advanceTo(time: number): Promise<void> {
+    const generation = this.generation;
     const current = this.current;
     if (
       !this.iterator ||
@@ -42,8 +79,9 @@ class SequentialDecoder {
     }
     while (this.upcoming && this.upcoming.timestamp <= time) {
       this.replaceCurrent(this.upcoming);
-      this.upcoming = (await this.iterator?.next())?.value ?? null;
+      this.upcoming = await this.next(generation);
     }
+    if (generation !== this.generation) return;
     if (this.current && this.painted !== this.current) {
       const frame = this.current.toVideoFrame();
       try {
@@ -55,23 +93,20 @@ class SequentialDecoder {
     }
   }
 
-  getBestFrameFor(): OffscreenCanvas | null {
-    return this.painted ? this.canvas : null;
-  }
-
-  reset(): void {
-    void this.iterator?.return();
-    this.iterator = null;
-    this.replaceCurrent(null);
-    this.upcoming?.close();
-    this.upcoming = null;
-  }
-
   private async restart(time: number): Promise<void> {
     this.reset();
+    const generation = this.generation;
     this.iterator = this.sink.samples(Math.max(0, time));
-    this.replaceCurrent((await this.iterator.next()).value ?? null);
-    this.upcoming = (await this.iterator.next()).value ?? null;
+    this.replaceCurrent(await this.next(generation));
+    this.upcoming = await this.next(generation);
+  }
+
+  /** The iterator's next sample, or null at its end or when a reset() came in while it was decoding. */
+  private async next(generation: number): Promise<VideoSample | null> {
+    const sample = (await this.iterator?.next())?.value ?? null;
+    if (generation === this.generation) return sample;
+    sample?.close();
+    return null;
   }
 
   private replaceCurrent(sample: VideoSample | null): void {
@@ -82,32 +117,18 @@ class SequentialDecoder {
 }
 
 /**
- * Makes every video clip of the composition use a SequentialDecoder on renderers created from now on (core's
- * Encoder creates its own). Returns the function that restores core's decoders.
+ * Makes every VideoClip use a SequentialDecoder on every renderer it is set up for from now on. Installed once,
+ * when the page starts, before any clip exists.
  */
-export function useSequentialDecoders(composition: core.Composition): () => void {
-  const restores: (() => void)[] = [];
-  for (const clip of composition.clips) {
-    if (!(clip instanceof core.VideoClip)) continue;
-    const internals = clip as unknown as VideoClipInternals;
-    const media = mediaInput(clip.source);
-    const decoders: SequentialDecoder[] = [];
-    const original = internals.initRenderer;
-    internals.initRenderer = async function initRenderer(renderer: core.Renderer) {
-      await original.call(clip, renderer);
-      const track = await media.getPrimaryVideoTrack();
-      if (!track) return;
-      const decoder = new SequentialDecoder(new VideoSampleSink(track));
-      decoders.push(decoder);
-      internals.videoDecoders.set(renderer, decoder);
-    };
-    restores.push(() => {
-      // Own property removed: the prototype's method is back.
-      delete (internals as Partial<VideoClipInternals>).initRenderer;
-      for (const decoder of decoders) decoder.reset();
-    });
-  }
-  return () => {
-    for (const restore of restores) restore();
+export function installSequentialDecoders(): void {
+  const prototype = core.VideoClip.prototype as unknown as VideoClipInternals;
+  // What VideoClip's own initRenderer calls first (audio set-up), without the decoder of core's it then makes.
+  const parent = Object.getPrototypeOf(prototype) as VideoClipInternals;
+  prototype.initRenderer = async function initRenderer(this: core.VideoClip, renderer: core.Renderer) {
+    await parent.initRenderer.call(this, renderer);
+    const track = await mediaInput(this.source).getPrimaryVideoTrack();
+    if (!track) throw new Error(`clip "${this.source.name}" has no video track`);
+    const internals = this as unknown as VideoClipInternals;
+    internals.videoDecoders.set(renderer, new SequentialDecoder(new VideoSampleSink(track)));
   };
 }

@@ -225,3 +225,19 @@ describe('sampling', () => {
     });
   });
 });
+
+describe('live player', () => {
+  it('shows the source frame of the time a code action seeks to', async () => {
+    await withSession([colours], async (session) => {
+      await session.runCode(`
+        const layer = await composition.add(new core.Layer());
+        await layer.add(new core.VideoClip(assets[0].source));
+        await composition.seek(3.5);
+      `);
+      const player = session.currentPage.locator('#player canvas');
+      await expect
+        .poll(async () => nearestColour(await averageColour(await player.screenshot())), { timeout: 10_000 })
+        .toBe(3);
+    });
+  });
+});
