@@ -1,5 +1,5 @@
 /**
- * @module Renders the composition with core's Encoder and streams the MP4 bytes to Node as they are written.
+ * @module Renders the composition with core's Encoder and hands the MP4 to Node as a download (BlobFileTarget).
  *
  * Audio that is only passed through (clips at volume, with fades) is described as segments for ffmpeg to mix,
  * and core renders video only: core's audio path busy-waits on a second thread and costs about half of a
@@ -8,10 +8,10 @@
  * (see engine.md, "Pixels without a GPU"); video clips decode through SequentialDecoder on every renderer.
  */
 import * as core from '@diffusionstudio/core';
+import { BlobFileTarget } from './blob-file-target.ts';
 import { useCopyingVideoEncoder } from './copying-video-encoder.ts';
 import { skipPageAudioDecoding } from './page-audio.ts';
 import type { AudioSegment, RenderRequest, RenderResponse } from './protocol.ts';
-import { createUploadStream } from './upload-stream.ts';
 import type { PageAsset } from './workspace.ts';
 
 let activeEncoder: core.Encoder | undefined;
@@ -39,11 +39,11 @@ export async function renderComposition(
     lastPost = now;
     void fetch(request.progressUrl, { method: 'POST', body: JSON.stringify(progress) }).catch(() => {});
   };
-  const upload = createUploadStream(request.uploadUrl);
+  const target = new BlobFileTarget();
   activeEncoder = encoder;
   const restores = [useCopyingVideoEncoder(), request.audio ? () => {} : skipPageAudioDecoding(composition)];
   try {
-    const result = await encoder.render(upload as unknown as WritableStream);
+    const result = await encoder.render(target.writable as unknown as WritableStream);
     if (result.type === 'canceled') return { ...base, ok: false, cancelled: true };
     if (result.type === 'error') {
       return {
@@ -51,6 +51,11 @@ export async function renderComposition(
         ok: false,
         error: { name: result.error.name, message: result.error.message },
       };
+    }
+    try {
+      await target.deliver(request.fileName, request.savedUrl);
+    } catch (error) {
+      return { ...base, ok: false, error: { name: 'DeliveryError', message: (error as Error).message } };
     }
     return { ...base, ok: true };
   } finally {

@@ -56,7 +56,10 @@ export interface AudioPlan {
 export interface RenderRequest {
   /** Let core mix and encode the audio (only when the plan has no segments for it). */
   audio: boolean;
-  uploadUrl: string;
+  /** The name the finished MP4 is downloaded under: Node saves the download with this name only. */
+  fileName: string;
+  /** POSTed once the download has started; answered when Node has saved the file. */
+  savedUrl: string;
   progressUrl: string;
   fps: number;
   videoBitrate: number;

@@ -102,7 +102,8 @@ export class BrowserPool {
   private async create(options: WaitOptions): Promise<WarmSession> {
     const lease = await this.options.provider.lease(options);
     try {
-      const context = await lease.browser.newContext({ serviceWorkers: 'block', acceptDownloads: false });
+      // Downloads carry the rendered MP4 to Node; the session cancels any download it did not announce.
+      const context = await lease.browser.newContext({ serviceWorkers: 'block', acceptDownloads: true });
       const router = new PageRouter({
         onBlocked: (url) => {
           this.logger.warn({ url, endpoint: lease.endpoint }, 'blocked a request from the operator page');

@@ -1,6 +1,6 @@
 /** @module One job's browser page with the operator loaded: code actions, sampling and rendering. */
 import { randomUUID } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { transform } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import type {
@@ -14,7 +14,8 @@ import type {
 import { BrowserClosedError, CancelledError, CutroomError, ErrorCode, TimeoutError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { finishMp4, mixAudio } from '../media/finish-mp4.ts';
-import { probeMedia } from '../media/probe-media.ts';
+import { inspectRender } from '../media/inspect-render.ts';
+import { DownloadInbox } from './download-inbox.ts';
 import { OPERATOR_ORIGIN, type PageRouter } from './page-router.ts';
 import { waitOnPage } from './page-wait.ts';
 import type {
@@ -70,9 +71,11 @@ export class PageEditSession implements EditSession {
   private readonly script: string[] = [];
   private readonly timeouts: EditSessionTimeouts;
   private releasing?: Promise<void>;
+  private readonly downloads: DownloadInbox;
 
   private constructor(private readonly options: PageEditSessionOptions) {
     this.timeouts = { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts };
+    this.downloads = new DownloadInbox(options.logger);
   }
 
   /** Opens the operator page in the context (whose routes the router already serves). */
@@ -210,17 +213,9 @@ export class PageEditSession implements EditSession {
         signal: options.signal,
         timeoutMs: Math.max(10_000, timeoutMs - (performance.now() - started)),
       });
-      const info = await probeMedia(options.outPath, { signal: options.signal });
+      const file = await inspectRender(options.outPath);
       options.onProgress?.({ percent: 100, stage: 'finishing' });
-      return {
-        path: options.outPath,
-        bytes: info.size,
-        durationSeconds: info.duration,
-        width: info.width,
-        height: info.height,
-        hasAudio: info.hasAudio,
-        elapsedMs: Math.round(performance.now() - started),
-      };
+      return { path: options.outPath, ...file, elapsedMs: Math.round(performance.now() - started) };
     } finally {
       mixer.abort();
       options.signal?.removeEventListener('abort', stopMixer);
@@ -230,19 +225,19 @@ export class PageEditSession implements EditSession {
     }
   }
 
-  /** Encodes the composition in the page; the bytes stream into `rawPath` as core writes them. */
+  /** Encodes the composition in the page; the MP4 arrives in `rawPath` as a download once core has written it. */
   private async renderVideo(
     rawPath: string,
     withAudio: boolean,
     timeoutMs: number,
     options: RenderOptions,
   ): Promise<void> {
-    const file = await open(rawPath, 'w');
+    const token = randomUUID();
+    const fileName = `${token}.mp4`;
+    const download = this.downloads.expect(fileName);
     let percent = 0;
-    const upload = this.options.router.openUpload(randomUUID(), {
-      write: async (position, data) => {
-        await file.write(data, 0, data.length, position);
-      },
+    const channel = this.options.router.openRenderChannel(token, {
+      saved: () => download.saveTo(rawPath, this.timeouts.loadTimeoutMs),
       progress: (report) => {
         const p = report as { progress?: number; total?: number } | null;
         if (p?.total) {
@@ -257,8 +252,9 @@ export class PageEditSession implements EditSession {
         'render',
         {
           audio: withAudio,
-          uploadUrl: upload.uploadUrl,
-          progressUrl: upload.progressUrl,
+          fileName,
+          savedUrl: channel.savedUrl,
+          progressUrl: channel.progressUrl,
           fps: options.fps ?? 30,
           videoBitrate: options.videoBitrate ?? 5_000_000,
         },
@@ -273,8 +269,8 @@ export class PageEditSession implements EditSession {
           })
         : error;
     } finally {
-      upload.close();
-      await file.close();
+      channel.close();
+      download.close();
     }
     if (response.ok) return;
     // core's audio worklet keeps spinning after a failed render: never reuse that page.
@@ -330,6 +326,7 @@ export class PageEditSession implements EditSession {
       throw toBrowserClosed(error, 'open operator page');
     });
     this.page = page;
+    this.downloads.watch(page);
     page.on('pageerror', (error) => this.options.logger.debug({ err: error.message }, 'operator page error'));
     const timeoutMs = wait.timeoutMs ?? this.timeouts.loadTimeoutMs;
     await waitOnPage(

@@ -1,5 +1,5 @@
 /**
- * @module Serves the operator page, the media and the render upload to a browser context by request
+ * @module Serves the operator page, the media and render reports to a browser context by request
  * interception, and blocks every other request: the same for a local and a remote browser.
  */
 import { createReadStream } from 'node:fs';
@@ -32,9 +32,11 @@ const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
-export interface UploadSink {
-  write(position: number, data: Buffer): Promise<void>;
+/** What a render in the page reports to Node; the MP4 itself arrives as a download (see BlobFileTarget). */
+export interface RenderChannel {
   progress(report: unknown): void;
+  /** Resolves once the render's download is saved; a rejection's message goes back to the page. */
+  saved(): Promise<void>;
 }
 
 export interface PageRouterOptions {
@@ -45,7 +47,7 @@ export interface PageRouterOptions {
 /** Request routing for one browser context. */
 export class PageRouter {
   private readonly assets = new Map<string, string>();
-  private readonly uploads = new Map<string, UploadSink>();
+  private readonly renders = new Map<string, RenderChannel>();
   private nextAsset = 0;
 
   constructor(private readonly options: PageRouterOptions = {}) {}
@@ -65,13 +67,16 @@ export class PageRouter {
     return `${OPERATOR_ORIGIN}/assets/${id}/${encodeURIComponent(name)}`;
   }
 
-  /** Accepts one render's bytes until the returned function is called. */
-  openUpload(token: string, sink: UploadSink): { uploadUrl: string; progressUrl: string; close: () => void } {
-    this.uploads.set(token, sink);
+  /** Accepts one render's reports until the returned function is called. */
+  openRenderChannel(
+    token: string,
+    channel: RenderChannel,
+  ): { savedUrl: string; progressUrl: string; close: () => void } {
+    this.renders.set(token, channel);
     return {
-      uploadUrl: `${OPERATOR_ORIGIN}/__cutroom/upload/${token}`,
+      savedUrl: `${OPERATOR_ORIGIN}/__cutroom/saved/${token}`,
       progressUrl: `${OPERATOR_ORIGIN}/__cutroom/progress/${token}`,
-      close: () => this.uploads.delete(token),
+      close: () => this.renders.delete(token),
     };
   }
 
@@ -127,17 +132,18 @@ export class PageRouter {
 
   private async receive(route: Route, url: URL): Promise<void> {
     const [, , kind, token] = url.pathname.split('/');
-    const sink = token ? this.uploads.get(token) : undefined;
-    if (!sink || route.request().method() !== 'POST')
-      return route.fulfill({ status: 404, body: 'no such upload' });
-    const body = route.request().postDataBuffer() ?? Buffer.alloc(0);
-    if (kind === 'upload') {
-      const position = Number(url.searchParams.get('position'));
-      if (!Number.isSafeInteger(position) || position < 0)
-        return route.fulfill({ status: 400, body: 'bad position' });
-      await sink.write(position, body);
+    const channel = token ? this.renders.get(token) : undefined;
+    if (!channel || route.request().method() !== 'POST')
+      return route.fulfill({ status: 404, body: 'no such render' });
+    if (kind === 'saved') {
+      try {
+        await channel.saved();
+      } catch (error) {
+        return route.fulfill({ status: 500, headers: ISOLATION_HEADERS, body: (error as Error).message });
+      }
     } else if (kind === 'progress') {
-      sink.progress(JSON.parse(body.toString('utf8') || 'null'));
+      const body = route.request().postDataBuffer() ?? Buffer.alloc(0);
+      channel.progress(JSON.parse(body.toString('utf8') || 'null'));
     } else {
       return route.fulfill({ status: 404, body: 'not found' });
     }

@@ -2,6 +2,7 @@
  * Real Chromium against a real local HTTP server: a code action can reach nothing but the operator origin.
  * The server counts every request it sees; it must see none.
  */
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -99,6 +100,29 @@ it('gives the page no access to Node, the file system or the operator secrets', 
       console.log(file);
     `);
     expect(result.logs).toEqual(['undefined undefined undefined', 'blocked']);
+  } finally {
+    await session.release();
+  }
+});
+
+it('discards a download a code action starts: only the render hands a file to Node', async () => {
+  const session = await pool.acquire();
+  try {
+    const started = session.currentPage.waitForEvent('download');
+    const result = await session.runCode(`
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob(['not a render']));
+      link.download = 'stolen.mp4';
+      link.click();
+    `);
+    expect(result.ok).toBe(true);
+    const download = await started;
+    await expect
+      .poll(async () => {
+        const file = await download.path().catch(() => null);
+        return file !== null && existsSync(file);
+      })
+      .toBe(false);
   } finally {
     await session.release();
   }
