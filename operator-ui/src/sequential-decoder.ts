@@ -128,7 +128,12 @@ export function installSequentialDecoders(): void {
     await parent.initRenderer.call(this, renderer);
     const track = await mediaInput(this.source).getPrimaryVideoTrack();
     if (!track) throw new Error(`clip "${this.source.name}" has no video track`);
-    const internals = this as unknown as VideoClipInternals;
-    internals.videoDecoders.set(renderer, new SequentialDecoder(new VideoSampleSink(track)));
+    const decoder = new SequentialDecoder(new VideoSampleSink(track));
+    (this as unknown as VideoClipInternals).videoDecoders.set(renderer, decoder);
+    // A render's first frame is decoded while core sets up the rest. Only for clips on screen at 0: decoders
+    // hold several decoded frames once started, too much memory to start every clip of a long edit early.
+    if (renderer.audioCtx instanceof OfflineAudioContext && this.start <= 0) {
+      decoder.seekTo(this.range[0]).catch(() => {});
+    }
   };
 }

@@ -43,6 +43,8 @@ export class DownloadInbox {
         try {
           const download = await Promise.race([arrival, late]);
           await download.saveAs(filePath);
+          // Playwright keeps its own copy until the context closes: a session may render many times.
+          await download.delete();
         } finally {
           clearTimeout(timer);
         }

@@ -281,7 +281,8 @@ export class PageEditSession implements EditSession {
         userMessage: 'There is nothing to render yet: the edit has no clips.',
       });
     }
-    throw new CutroomError(ErrorCode.RenderFailed, `render failed inside core: ${response.error?.message}`, {
+    const where = response.error?.name === 'DeliveryError' ? 'handing the file over' : 'inside core';
+    throw new CutroomError(ErrorCode.RenderFailed, `render failed ${where}: ${response.error?.message}`, {
       userMessage: 'Rendering failed inside the video engine.',
       retryable: true,
     });
