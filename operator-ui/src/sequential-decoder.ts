@@ -67,7 +67,6 @@ class SequentialDecoder {
   }
 
   private async advanceTo(time: number): Promise<void> {
-    const generation = this.generation;
     const current = this.current;
     if (
       !this.iterator ||
@@ -77,6 +76,8 @@ class SequentialDecoder {
     ) {
       await this.restart(time);
     }
+    // After the restart's own reset(): only a reset() from outside from here on makes this catch-up stale.
+    const generation = this.generation;
     while (this.upcoming && this.upcoming.timestamp <= time) {
       this.replaceCurrent(this.upcoming);
       this.upcoming = await this.next(generation);

@@ -168,6 +168,32 @@ describe('rendered frames', () => {
   });
 });
 
+describe('rendered clips', () => {
+  it('show from their very first frame, at the start and where a clip comes on over another', async () => {
+    await withSession([colours], async (session) => {
+      await session.runCode(`
+        const base = await composition.add(new core.Layer());
+        await base.add(new core.VideoClip(assets[0].source, { range: [1, 3], start: 0 }));
+        const top = await composition.add(new core.Layer());
+        await top.add(new core.VideoClip(assets[0].source, { range: [5, 6], start: 1 }));
+      `);
+      const file = path.join(out, 'first-frames.mp4');
+      await session.render({ outPath: file });
+      const seen: { t: number; colour: number }[] = [];
+      for (const t of [0, 1, 1.5]) {
+        const frame = path.join(out, `first-frames-${t}.png`);
+        await run('ffmpeg', ['-v', 'error', '-y', '-ss', String(t), '-i', file, '-frames:v', '1', frame]);
+        seen.push({ t, colour: nearestColour(await averageColour(frame)) });
+      }
+      expect(seen).toEqual([
+        { t: 0, colour: 1 },
+        { t: 1, colour: 5 },
+        { t: 1.5, colour: 5 },
+      ]);
+    });
+  });
+});
+
 describe('sampling', () => {
   it('shows at time t the source frame of time t (frame-exact), for every second', async () => {
     await withSession([colours], async (session) => {
