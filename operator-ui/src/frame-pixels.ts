@@ -6,6 +6,7 @@
  * and `putImageData` plus a canvas-to-canvas draw are cheap. The buffer is kept between frames: fresh memory
  * costs more to first touch than the copy itself on this kind of machine (see docs/performance.md).
  */
+import type { VideoSample } from 'mediabunny';
 
 export class FramePixels {
   private buffer = new Uint8ClampedArray(0);
@@ -19,19 +20,20 @@ export class FramePixels {
     return new ImageData(this.buffer, width, height);
   }
 
-  /** Writes the frame's visible pixels into `target` (resized to fit) and returns it. */
-  async paint(
-    frame: VideoFrame,
-    target: OffscreenCanvas = new OffscreenCanvas(1, 1),
-  ): Promise<OffscreenCanvas> {
-    const image = await this.rgba(frame);
-    if (target.width !== image.width || target.height !== image.height) {
-      target.width = image.width;
-      target.height = image.height;
+  /** Writes a decoded sample's visible pixels into `target`, resized to fit. */
+  async paint(sample: VideoSample, target: OffscreenCanvas): Promise<void> {
+    const frame = sample.toVideoFrame();
+    try {
+      const image = await this.rgba(frame);
+      if (target.width !== image.width || target.height !== image.height) {
+        target.width = image.width;
+        target.height = image.height;
+      }
+      const context = target.getContext('2d');
+      if (!context) throw new Error('no 2d context for a video frame');
+      context.putImageData(image, 0, 0);
+    } finally {
+      frame.close();
     }
-    const context = target.getContext('2d');
-    if (!context) throw new Error('no 2d context for a video frame');
-    context.putImageData(image, 0, 0);
-    return target;
   }
 }

@@ -10,7 +10,7 @@
 import * as core from '@diffusionstudio/core';
 import { type VideoSample, VideoSampleSink } from 'mediabunny';
 import { FramePixels } from './frame-pixels.ts';
-import { mediaInput } from './media-input.ts';
+import { videoTrackOf } from './media-input.ts';
 import type { SampleRequest, SampleResponse } from './protocol.ts';
 
 // VideoClip.render draws an OffscreenCanvas as it is.
@@ -142,12 +142,7 @@ class ClipFrames {
     if (!sample) return;
     try {
       if (sample.timestamp !== this.paintedTimestamp) {
-        const frame = sample.toVideoFrame();
-        try {
-          await stagingPixels.paint(frame, this.canvas);
-        } finally {
-          frame.close();
-        }
+        await stagingPixels.paint(sample, this.canvas);
         this.paintedTimestamp = sample.timestamp;
       }
     } finally {
@@ -161,8 +156,7 @@ class ClipFrames {
   }
 
   private async open(): Promise<AsyncGenerator<VideoSample | null, void, unknown>> {
-    const track = await mediaInput(this.clip.source).getPrimaryVideoTrack();
-    if (!track) throw new Error(`clip "${this.clip.source.name}" has no video track`);
+    const track = await videoTrackOf(this.clip.source);
     const firstTimestamp = await track.getFirstTimestamp();
     // Sample times are seconds apart, so each is usually its own key frame: no reordering delay is worth it.
     const sink = new VideoSampleSink(track, { optimizeForLatency: true });

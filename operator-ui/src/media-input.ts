@@ -6,11 +6,18 @@
  * starts without reading the file again: the agent samples the same clips after every code action.
  */
 import type * as core from '@diffusionstudio/core';
-import { ALL_FORMATS, BlobSource, Input, UrlSource } from 'mediabunny';
+import { ALL_FORMATS, BlobSource, Input, type InputVideoTrack, UrlSource } from 'mediabunny';
 
 const inputs = new WeakMap<core.BaseSource, Input>();
 
-export function mediaInput(source: core.BaseSource): Input {
+/** The source's video track, read through its kept Input. */
+export async function videoTrackOf(source: core.BaseSource): Promise<InputVideoTrack> {
+  const track = await mediaInput(source).getPrimaryVideoTrack();
+  if (!track) throw new Error(`"${source.name}" has no video track`);
+  return track;
+}
+
+function mediaInput(source: core.BaseSource): Input {
   let input = inputs.get(source);
   if (!input) {
     const data = source.input;

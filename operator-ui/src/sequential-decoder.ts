@@ -12,7 +12,7 @@
 import * as core from '@diffusionstudio/core';
 import { type VideoSample, VideoSampleSink } from 'mediabunny';
 import { FramePixels } from './frame-pixels.ts';
-import { mediaInput } from './media-input.ts';
+import { videoTrackOf } from './media-input.ts';
 
 interface VideoClipInternals {
   videoDecoders: WeakMap<core.Renderer, unknown>;
@@ -84,12 +84,7 @@ class SequentialDecoder {
     }
     if (generation !== this.generation) return;
     if (this.current && this.painted !== this.current) {
-      const frame = this.current.toVideoFrame();
-      try {
-        await this.pixels.paint(frame, this.canvas);
-      } finally {
-        frame.close();
-      }
+      await this.pixels.paint(this.current, this.canvas);
       this.painted = this.current;
     }
   }
@@ -127,8 +122,7 @@ export function installSequentialDecoders(): void {
   const parent = Object.getPrototypeOf(prototype) as VideoClipInternals;
   prototype.initRenderer = async function initRenderer(this: core.VideoClip, renderer: core.Renderer) {
     await parent.initRenderer.call(this, renderer);
-    const track = await mediaInput(this.source).getPrimaryVideoTrack();
-    if (!track) throw new Error(`clip "${this.source.name}" has no video track`);
+    const track = await videoTrackOf(this.source);
     const decoder = new SequentialDecoder(new VideoSampleSink(track));
     (this as unknown as VideoClipInternals).videoDecoders.set(renderer, decoder);
     // A render's first frame is decoded while core sets up the rest. Only for clips on screen at 0: decoders

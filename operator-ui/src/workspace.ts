@@ -1,6 +1,6 @@
 /** @module The page's editing state: the composition, the loaded assets, and running code actions against them. */
 import * as core from '@diffusionstudio/core';
-import { mediaInput } from './media-input.ts';
+import { videoTrackOf } from './media-input.ts';
 import type { AssetDescriptor, CodeActionResult } from './protocol.ts';
 
 export interface PageAsset {
@@ -56,7 +56,7 @@ export class Workspace {
         const blob = await fetchAsBlob(d.url, d.mimeType);
         const source = await core.Source.from<core.BaseSource>(blob, { name: d.name, mimeType: d.mimeType });
         // The file's index is read once, here, rather than by the first preview or render.
-        if (source instanceof core.VideoSource) await mediaInput(source).getPrimaryVideoTrack();
+        if (source instanceof core.VideoSource) await videoTrackOf(source);
         loaded.push({ ...d, source });
       } catch (error) {
         throw new Error(

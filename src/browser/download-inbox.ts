@@ -6,6 +6,7 @@
  */
 import type { Download, Page } from 'playwright-core';
 import type { Logger } from '../logger.ts';
+import { waitOnPage } from './page-wait.ts';
 
 export interface ExpectedDownload {
   /** Waits up to `timeoutMs` for the page to start the download, then saves it to `filePath`. */
@@ -16,10 +17,13 @@ export interface ExpectedDownload {
 
 export class DownloadInbox {
   private readonly expected = new Map<string, (download: Download) => void>();
+  private page?: Page;
 
   constructor(private readonly logger: Logger) {}
 
+  /** Takes the downloads of `page`, the session's current page (a replaced page is watched anew). */
   watch(page: Page): void {
+    this.page = page;
     page.on('download', (download) => this.receive(download));
   }
 
@@ -31,23 +35,15 @@ export class DownloadInbox {
     this.expected.set(fileName, arrived);
     return {
       saveTo: async (filePath, timeoutMs) => {
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(new Error(`the page did not start the download of ${fileName} within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-          timer.unref();
+        if (!this.page) throw new Error(`no page to receive ${fileName} from`);
+        const download = await waitOnPage(arrival, {
+          page: this.page,
+          what: `the download of ${fileName}`,
+          timeoutMs,
         });
-        try {
-          const download = await Promise.race([arrival, late]);
-          await download.saveAs(filePath);
-          // Playwright keeps its own copy until the context closes: a session may render many times.
-          await download.delete();
-        } finally {
-          clearTimeout(timer);
-        }
+        await download.saveAs(filePath);
+        // Playwright keeps its own copy until the context closes: a session may render many times.
+        await download.delete();
       },
       close: () => {
         if (this.expected.get(fileName) === arrived) this.expected.delete(fileName);

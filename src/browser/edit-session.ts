@@ -281,8 +281,8 @@ export class PageEditSession implements EditSession {
         userMessage: 'There is nothing to render yet: the edit has no clips.',
       });
     }
-    const where = response.error?.name === 'DeliveryError' ? 'handing the file over' : 'inside core';
-    throw new CutroomError(ErrorCode.RenderFailed, `render failed ${where}: ${response.error?.message}`, {
+    const { name, message } = response.error ?? { name: 'Error', message: 'unknown' };
+    throw new CutroomError(ErrorCode.RenderFailed, `render failed in the page (${name}): ${message}`, {
       userMessage: 'Rendering failed inside the video engine.',
       retryable: true,
     });

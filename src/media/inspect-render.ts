@@ -36,7 +36,6 @@ export async function inspectRender(filePath: string): Promise<RenderedFile> {
       hasAudio: audio !== null,
     };
   } catch (error) {
-    if (error instanceof CutroomError) throw error;
     throw new CutroomError(
       ErrorCode.RenderFailed,
       `render: the finished file is unreadable: ${(error as Error).message}`,

@@ -147,6 +147,13 @@ describe('rendering', () => {
   });
 });
 
+/** The colour index of the video's frame at `t` seconds, extracted with ffmpeg. */
+async function colourAt(file: string, t: number): Promise<number> {
+  const frame = path.join(out, `${path.basename(file, '.mp4')}-${t}.png`);
+  await run('ffmpeg', ['-v', 'error', '-y', '-ss', String(t), '-i', file, '-frames:v', '1', frame]);
+  return nearestColour(await averageColour(frame));
+}
+
 describe('rendered frames', () => {
   it('show at each time the source frame the composition puts there', async () => {
     await withSession([colours], async (session) => {
@@ -157,9 +164,7 @@ describe('rendered frames', () => {
       const file = path.join(out, 'colours.mp4');
       await session.render({ outPath: file });
       for (const t of [0.2, 0.9, 1.1, 2.5, 3.8]) {
-        const frame = path.join(out, `frame-${t}.png`);
-        await run('ffmpeg', ['-v', 'error', '-y', '-ss', String(t), '-i', file, '-frames:v', '1', frame]);
-        expect({ t, colour: nearestColour(await averageColour(frame)) }).toEqual({
+        expect({ t, colour: await colourAt(file, t) }).toEqual({
           t,
           colour: Math.floor(t) + 2,
         });
@@ -180,11 +185,7 @@ describe('rendered clips', () => {
       const file = path.join(out, 'first-frames.mp4');
       await session.render({ outPath: file });
       const seen: { t: number; colour: number }[] = [];
-      for (const t of [0, 1, 1.5]) {
-        const frame = path.join(out, `first-frames-${t}.png`);
-        await run('ffmpeg', ['-v', 'error', '-y', '-ss', String(t), '-i', file, '-frames:v', '1', frame]);
-        seen.push({ t, colour: nearestColour(await averageColour(frame)) });
-      }
+      for (const t of [0, 1, 1.5]) seen.push({ t, colour: await colourAt(file, t) });
       expect(seen).toEqual([
         { t: 0, colour: 1 },
         { t: 1, colour: 5 },
