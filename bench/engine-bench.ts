@@ -14,6 +14,7 @@ import { localAsset } from '../src/browser/local-asset.ts';
 import { createSilentLogger } from '../src/logger.ts';
 import { MediaFixtures } from '../tests/helpers/media-fixtures.ts';
 import { measureMemoryTouch } from './memory-touch.ts';
+import { type CpuUse, cpuBetween, cpuSnapshot, floorOnCores, totalCpu } from './process-cpu.ts';
 import { trackPeakRss } from './process-memory.ts';
 import { median, printTable, timeIt } from './stats.ts';
 
@@ -85,6 +86,7 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
     const warmJob: number[] = [];
     const renderOnly: number[] = [];
     const sampling: number[] = [];
+    const renderCpu: CpuUse[] = [];
     let peakRss = 0;
     for (let i = 0; i < REPEATS + 1; i++) {
       await pool.warmUp();
@@ -96,15 +98,18 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
         const result = await session.runCode(EDIT_SCRIPT);
         if (!result.ok) throw new Error(`bench edit failed: ${result.error?.message}`);
         const memory = trackPeakRss(process.pid, 'chromium');
+        const cpuBefore = cpuSnapshot();
         const renderStart = performance.now();
         await session.render({ outPath: path.join(out, `cutroom-${i}.mp4`) });
         const done = performance.now();
+        const cpu = cpuBetween(cpuBefore, cpuSnapshot());
         peakRss = Math.max(peakRss, memory.stop());
         // The first round warms caches (bundle, codecs) on both sides of the comparison.
         if (i > 0) {
           acquire.push(acquired - started);
           warmJob.push(done - started);
           renderOnly.push(done - renderStart);
+          renderCpu.push(cpu);
         }
       } finally {
         await session.release();
@@ -157,6 +162,14 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
     }
 
     const m = median(medium);
+    const cpuMedian = (key: keyof CpuUse) => Math.round(median(renderCpu.map((c) => c[key])));
+    const cpu: CpuUse = {
+      rendererMainThread: cpuMedian('rendererMainThread'),
+      rendererOtherThreads: cpuMedian('rendererOtherThreads'),
+      otherChromium: cpuMedian('otherChromium'),
+      exitedChildren: cpuMedian('exitedChildren'),
+      node: cpuMedian('node'),
+    };
     const touch = measureMemoryTouch();
     const figures = {
       ffmpeg_medium_ms: Math.round(m),
@@ -171,6 +184,14 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
       warm_acquire_ms: Number(median(acquire).toFixed(1)),
       sample_10s_1fps_ms: Math.round(median(sampling)),
       browser_peak_rss_mb: Math.round(peakRss / 1024 / 1024),
+      render_cpu_renderer_main_ms: cpu.rendererMainThread,
+      render_cpu_renderer_other_ms: cpu.rendererOtherThreads,
+      render_cpu_other_chromium_ms: cpu.otherChromium,
+      render_cpu_ffmpeg_ms: cpu.exitedChildren,
+      render_cpu_node_ms: cpu.node,
+      render_cpu_total_ms: Math.round(totalCpu(cpu)),
+      render_cpu_floor_ms: Math.round(floorOnCores(cpu)),
+      render_cpu_floor_vs_medium: Number((floorOnCores(cpu) / m).toFixed(2)),
       fresh_memory_ms_per_frame: touch.freshMsPerFrame,
       reused_memory_ms_per_frame: touch.reusedMsPerFrame,
     };
@@ -186,6 +207,14 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
       ['warm acquire', `${figures.warm_acquire_ms} ms (target < 50 ms)`],
       ['sample 10 s at 1 fps (10 frames)', `${figures.sample_10s_1fps_ms} ms (target < 400 ms)`],
       ['browser peak RSS while rendering', `${figures.browser_peak_rss_mb} MB`],
+      [
+        'CPU per warm render',
+        `${figures.render_cpu_total_ms} ms: renderer main thread ${cpu.rendererMainThread}, other renderer threads ${cpu.rendererOtherThreads}, other Chromium ${cpu.otherChromium}, ffmpeg ${cpu.exitedChildren}, Node ${cpu.node}`,
+      ],
+      [
+        'fastest that CPU allows on these cores',
+        `${figures.render_cpu_floor_ms} ms (${figures.render_cpu_floor_vs_medium}x)`,
+      ],
       [
         'machine: first touch of 1 frame (3.7 MB)',
         `${figures.fresh_memory_ms_per_frame} ms fresh, ${figures.reused_memory_ms_per_frame} ms reused`,

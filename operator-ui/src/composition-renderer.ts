@@ -10,7 +10,7 @@
 import * as core from '@diffusionstudio/core';
 import { BlobFileTarget } from './blob-file-target.ts';
 import { useCopyingVideoEncoder } from './copying-video-encoder.ts';
-import { skipPageAudioDecoding } from './page-audio.ts';
+import { skipPageAudio } from './page-audio.ts';
 import type { AudioSegment, RenderRequest, RenderResponse } from './protocol.ts';
 import type { PageAsset } from './workspace.ts';
 
@@ -41,7 +41,7 @@ export async function renderComposition(
   };
   const target = new BlobFileTarget();
   activeEncoder = encoder;
-  const restores = [useCopyingVideoEncoder(), request.audio ? () => {} : skipPageAudioDecoding(composition)];
+  const restores = [useCopyingVideoEncoder(), request.audio ? () => {} : skipPageAudio(composition)];
   try {
     const result = await encoder.render(target.writable as unknown as WritableStream);
     if (result.type === 'canceled') return { ...base, ok: false, cancelled: true };

@@ -13,8 +13,11 @@ import type {
 } from '../../operator-ui/src/protocol.ts';
 import { BrowserClosedError, CancelledError, CutroomError, ErrorCode, TimeoutError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { finishMp4, mixAudio } from '../media/finish-mp4.ts';
+import { assembleMp4 } from '../media/assemble-mp4.ts';
+import { copyableAudio } from '../media/audio-copy.ts';
 import { inspectRender } from '../media/inspect-render.ts';
+import { mixAudio } from '../media/mix-audio.ts';
+import { reencodeAudioToAac } from '../media/reencode-audio.ts';
 import { DownloadInbox } from './download-inbox.ts';
 import { OPERATOR_ORIGIN, type PageRouter } from './page-router.ts';
 import { waitOnPage } from './page-wait.ts';
@@ -182,14 +185,19 @@ export class PageEditSession implements EditSession {
     const stem = `${options.outPath}.${this.id.slice(0, 8)}`;
     const rawPath = `${stem}.video.mp4`;
     const audioPath = `${stem}.audio.m4a`;
-    // The audio needs no browser: ffmpeg mixes it while the page encodes the video.
+    // No segments: only core's own mixer can do this audio (a volume animation), so the page renders it too.
+    const coreMixesAudio = segments === null;
+    const sources = (segments ?? []).map((s) => ({ ...s, path: this.assets[s.asset].path }));
+    // Sound that is only passed through is copied; any other needs no browser either: ffmpeg mixes it while the
+    // page encodes the video.
+    const copied = await copyableAudio(sources);
     const mixer = new AbortController();
     const stopMixer = () => mixer.abort();
     options.signal?.addEventListener('abort', stopMixer, { once: true });
     const mixing =
-      segments && segments.length > 0
+      sources.length > 0 && !copied
         ? mixAudio({
-            segments: segments.map((s) => ({ ...s, path: this.assets[s.asset].path })),
+            segments: sources,
             durationSeconds: summary.duration,
             outPath: audioPath,
             signal: mixer.signal,
@@ -198,21 +206,26 @@ export class PageEditSession implements EditSession {
         : Promise.resolve();
     mixing.catch(() => {});
     try {
-      await this.renderVideo(rawPath, segments === null, timeoutMs, options);
+      await this.renderVideo(rawPath, coreMixesAudio, timeoutMs, options);
       await mixing;
       options.onProgress?.({ percent: 99, stage: 'finishing' });
-      await finishMp4({
-        inputPath: rawPath,
-        outPath: options.outPath,
-        audio:
-          segments === null
-            ? { mode: 'remux' }
-            : segments.length > 0
-              ? { mode: 'file', path: audioPath }
-              : { mode: 'none' },
-        signal: options.signal,
-        timeoutMs: Math.max(10_000, timeoutMs - (performance.now() - started)),
-      });
+      if (coreMixesAudio) {
+        await reencodeAudioToAac({
+          inputPath: rawPath,
+          outPath: options.outPath,
+          signal: options.signal,
+          timeoutMs: Math.max(10_000, timeoutMs - (performance.now() - started)),
+        });
+      } else {
+        const mixed =
+          sources.length > 0 ? { path: audioPath, from: 0, to: Number.POSITIVE_INFINITY } : undefined;
+        await assembleMp4({
+          videoPath: rawPath,
+          audio: copied ?? mixed,
+          outPath: options.outPath,
+          signal: options.signal,
+        });
+      }
       const file = await inspectRender(options.outPath);
       options.onProgress?.({ percent: 100, stage: 'finishing' });
       return { path: options.outPath, ...file, elapsedMs: Math.round(performance.now() - started) };

@@ -154,6 +154,23 @@ describe('bad code actions', () => {
     }
   });
 
+  it('fails a render the browser cannot encode with render_failed naming the configuration', async () => {
+    const session = await pool.acquire();
+    try {
+      await session.loadAssets([clip]);
+      // An H.264 level exists for it, but Chromium's encoder takes nothing wider than 4096 pixels.
+      await session.runCode(`
+        composition = new core.Composition({ width: 6000, height: 100 });
+        await composition.add(new core.Layer()).then((l) => l.add(new core.VideoClip(assets[0].source, { range: [0, 1] })));
+      `);
+      const error = await rejection(session.render({ outPath: path.join(out, 'banner.mp4') }));
+      expect(error.code).toBe('render_failed');
+      expect(error.message).toMatch(/6000x100\) is not supported by this browser/);
+    } finally {
+      await session.release();
+    }
+  });
+
   it('cancels a running render when the job is cancelled, and the session keeps working', async () => {
     const session = await pool.acquire();
     try {

@@ -145,7 +145,51 @@ describe('rendering', () => {
       expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
     });
   });
+
+  it('renders a keyframed volume through core’s own mixer, as AAC that gets louder', async () => {
+    await withSession([wide], async (session) => {
+      await session.runCode(`
+        const layer = await composition.add(new core.Layer());
+        await layer.add(new core.VideoClip(assets[0].source, {
+          range: [0, 3],
+          animations: [{ key: 'volume', frames: [{ time: 0, value: 0 }, { time: 3, value: 1 }] }],
+        }));
+      `);
+      const file = path.join(out, 'volume-ramp.mp4');
+      const rendered = await session.render({ outPath: file });
+      const probe = await ffprobe(file);
+      expect(rendered.hasAudio).toBe(true);
+      expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+      expect(await loudness(file, 0.2, 0.8)).toBeLessThan((await loudness(file, 2.2, 2.8)) / 2);
+    });
+  });
 });
+
+/** The RMS level of the file's audio between two times, decoded by ffmpeg. */
+async function loudness(file: string, from: number, to: number): Promise<number> {
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-i',
+      file,
+      '-map',
+      '0:a:0',
+      '-af',
+      `atrim=start=${from}:end=${to}`,
+      '-ac',
+      '1',
+      '-f',
+      'f32le',
+      '-',
+    ],
+    { encoding: 'buffer', maxBuffer: 16 << 20 },
+  );
+  const bytes = stdout as unknown as Buffer;
+  const samples = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  return Math.sqrt(samples.reduce((sum, x) => sum + x * x, 0) / samples.length);
+}
 
 /** The colour index of the video's frame at `t` seconds, extracted with ffmpeg. */
 async function colourAt(file: string, t: number): Promise<number> {
@@ -265,6 +309,28 @@ describe('live player', () => {
       await expect
         .poll(async () => nearestColour(await averageColour(await player.screenshot())), { timeout: 10_000 })
         .toBe(3);
+    });
+  });
+
+  it('keeps its audio suspended while nobody plays, and plays on from where it was', async () => {
+    await withSession([wide], async (session) => {
+      const result = await session.runCode(`
+        const layer = await composition.add(new core.Layer());
+        await layer.add(new core.VideoClip(assets[0].source));
+        await composition.seek(2);
+        console.log(composition.renderer.audioCtx.state);
+        await composition.play();
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        await composition.pause();
+        console.log(composition.renderer.audioCtx.state, composition.currentTime);
+      `);
+      expect(result.ok).toBe(true);
+      const [before, after] = result.logs;
+      expect(before).toBe('suspended');
+      const [state, time] = after.split(' ');
+      expect(state).toBe('running');
+      expect(Number(time)).toBeGreaterThan(2.3);
+      expect(Number(time)).toBeLessThan(3.5);
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * @module Finishes a browser render for chat players: AAC audio (the browser has no AAC encoder) and `+faststart`
- * so it plays inline before it has fully downloaded; the video stream is copied, never re-encoded.
+ * @module Mixes a render's audio with ffmpeg into one AAC track (the browser has no AAC encoder): the clips' sound
+ * trimmed, delayed, at their volume and with their fades. It needs no video, so it runs while the browser renders.
  */
 import type { AudioSegment } from '../../operator-ui/src/protocol.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
@@ -11,13 +11,14 @@ export type AudioSegmentInput = Omit<AudioSegment, 'asset'> & {
   path: string;
 };
 
-interface FfmpegWaitOptions {
+export interface FfmpegWaitOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
 }
 
 const AUDIO_BITRATE = '160000';
-const AAC = ['-c:a', 'aac', '-b:a', AUDIO_BITRATE, '-ar', '48000', '-ac', '2'];
+/** ffmpeg output options for the AAC that chat players expect. */
+export const AAC = ['-c:a', 'aac', '-b:a', AUDIO_BITRATE, '-ar', '48000', '-ac', '2'];
 
 export interface MixAudioOptions extends FfmpegWaitOptions {
   segments: AudioSegmentInput[];
@@ -57,56 +58,6 @@ export async function mixAudio(options: MixAudioOptions): Promise<void> {
     ],
     { label: 'mix audio', signal: options.signal, timeoutMs: options.timeoutMs },
   );
-}
-
-export interface FinishMp4Options extends FfmpegWaitOptions {
-  /** The browser's MP4 (H.264, maybe with Opus audio). */
-  inputPath: string;
-  outPath: string;
-  /**
-   * `remux`: the render carries its own audio track (Opus from core's mixer): re-encode it to AAC.
-   * `file`: take the audio from an AAC file made by `mixAudio`. `none`: video only.
-   */
-  audio: { mode: 'remux' } | { mode: 'file'; path: string } | { mode: 'none' };
-}
-
-export async function finishMp4(options: FinishMp4Options): Promise<void> {
-  const tail = ['-movflags', '+faststart', '-f', 'mp4', options.outPath];
-  const { audio } = options;
-  let args: string[];
-  if (audio.mode === 'none') {
-    args = ['-y', '-i', options.inputPath, '-map', '0:v:0', '-c:v', 'copy', '-an', ...tail];
-  } else if (audio.mode === 'remux') {
-    args = [
-      '-y',
-      '-i',
-      options.inputPath,
-      '-map',
-      '0:v:0',
-      '-map',
-      '0:a:0?',
-      '-c:v',
-      'copy',
-      ...AAC,
-      ...tail,
-    ];
-  } else {
-    args = [
-      '-y',
-      '-i',
-      options.inputPath,
-      '-i',
-      audio.path,
-      '-map',
-      '0:v:0',
-      '-map',
-      '1:a:0',
-      '-c',
-      'copy',
-      ...tail,
-    ];
-  }
-  await runFfmpeg(args, { label: 'finish render', signal: options.signal, timeoutMs: options.timeoutMs });
 }
 
 function segmentFilter(s: AudioSegmentInput, input: number, index: number): string {
