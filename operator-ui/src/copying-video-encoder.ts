@@ -115,11 +115,11 @@ class CopyingVideoEncoder extends EventTarget {
   }
 
   private async copyOf(frame: VideoFrame): Promise<VideoFrame> {
-    const image = await this.pixels.rgba(frame);
-    return new VideoFrame(image.data, {
-      format: 'RGBA',
-      codedWidth: image.width,
-      codedHeight: image.height,
+    const copy = await this.pixels.asIs(frame);
+    return new VideoFrame(copy.data, {
+      format: copy.format,
+      codedWidth: copy.width,
+      codedHeight: copy.height,
       timestamp: frame.timestamp,
       duration: frame.duration ?? undefined,
     });

@@ -52,7 +52,8 @@ export async function assembleMp4(options: AssembleMp4Options): Promise<void> {
     const audio = options.audio ? await openAudioCut(open(options.audio.path), options.audio) : undefined;
     output = new Output({
       format: new Mp4OutputFormat({ fastStart: 'reserve' }),
-      target: new FilePathTarget(options.outPath),
+      // mediabunny's default 16 MiB write buffer is fresh memory every time, which costs more on a VM than the whole mux.
+      target: new FilePathTarget(options.outPath, { chunkSize: 1 << 20 }),
     });
     const videoSource = new EncodedVideoPacketSource(video.codec);
     output.addVideoTrack(videoSource, { maximumPacketCount: video.packetCount });
