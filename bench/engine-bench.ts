@@ -13,6 +13,7 @@ import { LocalBrowserProvider } from '../src/browser/browser-provider.ts';
 import { localAsset } from '../src/browser/local-asset.ts';
 import { createSilentLogger } from '../src/logger.ts';
 import { MediaFixtures } from '../tests/helpers/media-fixtures.ts';
+import { measureBarePipeline } from './bare-pipeline.ts';
 import { measureMemoryTouch } from './memory-touch.ts';
 import { type CpuUse, cpuBetween, cpuSnapshot, floorOnCores, totalCpu } from './process-cpu.ts';
 import { trackPeakRss } from './process-memory.ts';
@@ -162,6 +163,8 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
       );
     }
 
+    const bare = await measureBarePipeline(clip, 2, 7, REPEATS);
+
     const m = median(medium);
     const cpuMedian = (key: keyof CpuUse) => Math.round(median(renderCpu.map((c) => c[key])));
     const cpu: CpuUse = {
@@ -193,6 +196,8 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
       render_cpu_total_ms: Math.round(totalCpu(cpu)),
       render_cpu_floor_ms: Math.round(floorOnCores(cpu)),
       render_cpu_floor_vs_medium: Number((floorOnCores(cpu) / m).toFixed(2)),
+      bare_pipeline_frames_ms: Math.round(median(bare)),
+      bare_pipeline_vs_medium: Number((median(bare) / m).toFixed(2)),
       fresh_memory_ms_per_frame: touch.freshMsPerFrame,
       reused_memory_ms_per_frame: touch.reusedMsPerFrame,
     };
@@ -211,6 +216,10 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
       [
         'CPU per warm render',
         `${figures.render_cpu_total_ms} ms: renderer main thread ${cpu.rendererMainThread}, other renderer threads ${cpu.rendererOtherThreads}, other Chromium ${cpu.otherChromium}, ffmpeg ${cpu.exitedChildren}, Node ${cpu.node}`,
+      ],
+      [
+        'bare WebCodecs pipeline, frames only (no core, no audio)',
+        `${figures.bare_pipeline_frames_ms} ms (${figures.bare_pipeline_vs_medium}x)`,
       ],
       [
         'fastest that CPU allows on these cores',
