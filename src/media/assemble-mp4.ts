@@ -3,8 +3,9 @@
  *
  * Both tracks are copied packet by packet, never re-encoded, and the index is written before the media
  * (`+faststart`) so chat players start playing before the file has fully downloaded. An ffmpeg process for the
- * same mux took 220–280 ms right after a render on the reference machine; this takes 60–80 ms
- * (docs/performance.md). Packets are read and written a few at a time, so memory stays flat for long renders.
+ * same mux took 220–280 ms right after a render on the reference machine; this takes 70–175 ms there, 30–50 ms
+ * once V8 has compiled it (docs/performance.md). Packets are read and written a few at a time, so memory stays
+ * flat for long renders.
  */
 import { rm } from 'node:fs/promises';
 import {
@@ -57,7 +58,7 @@ export async function assembleMp4(options: AssembleMp4Options): Promise<void> {
     });
     const videoSource = new EncodedVideoPacketSource(video.codec);
     output.addVideoTrack(videoSource, { maximumPacketCount: video.packetCount });
-    const audioSource = audio ? new EncodedAudioPacketSource(audio.codec) : undefined;
+    const audioSource = audio && new EncodedAudioPacketSource(audio.codec);
     if (audio && audioSource) output.addAudioTrack(audioSource, { maximumPacketCount: audio.packetCount });
     await output.start();
 
