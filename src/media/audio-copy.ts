@@ -18,8 +18,8 @@ export async function copyableAudio(segments: AudioSegmentInput[]): Promise<Audi
   try {
     const track = await input.getPrimaryAudioTrack();
     if (!track || (await track.getCodec()) !== 'aac') return null;
-    // A cut past the end of the sound is silence, which the mix writes and a copy cannot.
-    if (s.from >= (await track.computeDuration())) return null;
+    // Silence before the sound starts or after it ends is for the mix to write; a copy has none.
+    if (s.from < (await track.getFirstTimestamp()) || s.from >= (await track.computeDuration())) return null;
     return { path: s.path, from: s.from, to: s.to };
   } catch {
     // Whatever mediabunny cannot read, ffmpeg's mix may still manage.

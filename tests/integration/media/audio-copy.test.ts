@@ -10,6 +10,7 @@ import { MediaFixtures } from '../../helpers/media-fixtures.ts';
 let fixtures: MediaFixtures;
 let clip: string;
 let wav: string;
+let late: string;
 
 const untouched = (file: string): AudioSegmentInput => ({
   path: file,
@@ -25,7 +26,10 @@ beforeAll(async () => {
   fixtures = await MediaFixtures.create();
   clip = await fixtures.clip('tone.mp4', { seconds: 3, audio: true });
   wav = path.join(fixtures.dir, 'tone.wav');
+  late = path.join(fixtures.dir, 'late.mp4');
   await promisify(execFile)('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=3', wav]);
+  // The sound starts a second into the file, as in a clip whose audio was cut later than its picture.
+  await promisify(execFile)('ffmpeg', ['-v', 'error', '-itsoffset', '1', '-i', clip, '-c', 'copy', late]);
 });
 
 afterAll(async () => {
@@ -49,6 +53,10 @@ describe('leaves to the mix', () => {
 
   it('two clips', async () => {
     expect(await copyableAudio([untouched(clip), { ...untouched(clip), at: 2 }])).toBeNull();
+  });
+
+  it('a cut from before the sound starts', async () => {
+    expect(await copyableAudio([untouched(late)])).toBeNull();
   });
 
   it('sound that is not AAC', async () => {
