@@ -1,8 +1,8 @@
 /**
  * @module Renders the composition with core's Encoder and hands the MP4 to Node as a download (BlobFileTarget).
  *
- * Audio that is only passed through (clips at volume, with fades) is described as segments for ffmpeg to mix,
- * and core renders video only: core's audio path busy-waits on a second thread and costs about half of a
+ * Audio that is only passed through (clips at volume, with fades) is described as segments that Node copies from
+ * the source or has ffmpeg mix, and core renders video only: core's audio path busy-waits on a second thread and costs about half of a
  * 2-core machine. Anything the segments cannot express (volume animations) falls back to core's audio path.
  * For the length of a render, the page's VideoEncoder is swapped for a stand-in that keeps pixels in reused memory
  * (see engine.md, "Pixels without a GPU"); video clips decode through SequentialDecoder on every renderer.

@@ -8,7 +8,7 @@
  * the host) that costs more than the encode itself. Here the snapshot is read into a reused buffer right away (FramePixels),
  * and the queue reports itself full until it has been, so core does not draw over a snapshot that is still held.
  *
- * Chromium answers `isConfigSupported` by building an encoder, 40 ms for 720p and up to 150 ms for 1080p on the
+ * Chromium answers `isConfigSupported` by building an encoder, 25–80 ms for 720p and 120–160 ms for 1080p on the
  * reference machine, and mediabunny asks before every render. The stand-in answers at once and checks for real in
  * `configure`, while core draws and copies the first frames; a configuration the browser cannot encode fails the
  * render with the same kind of message.

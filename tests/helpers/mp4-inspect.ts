@@ -1,4 +1,4 @@
-/** @module Reads facts about an MP4 the way a chat player would meet them: ffprobe streams and box order. */
+/** @module Reads facts about an MP4 the way a chat player would meet them: ffprobe streams, box order, decoded sound. */
 import { execFile } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -59,4 +59,28 @@ export async function topLevelBoxes(file: string): Promise<string[]> {
   } finally {
     await handle.close();
   }
+}
+
+/** The file's first audio track decoded by ffmpeg to mono float samples, optionally through an audio filter. */
+export async function audioSamples(file: string, filter?: string): Promise<Float32Array> {
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-i',
+      file,
+      '-map',
+      '0:a:0',
+      ...(filter ? ['-af', filter] : []),
+      '-ac',
+      '1',
+      '-f',
+      'f32le',
+      '-',
+    ],
+    { encoding: 'buffer', maxBuffer: 64 << 20 },
+  );
+  const bytes = stdout as unknown as Buffer;
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }

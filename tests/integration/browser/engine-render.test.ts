@@ -14,7 +14,7 @@ import { localAsset } from '../../../src/browser/local-asset.ts';
 import type { LoadableAsset } from '../../../src/browser/types.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
 import { averageColour, COLOURS, MediaFixtures, nearestColour } from '../../helpers/media-fixtures.ts';
-import { ffprobe, topLevelBoxes } from '../../helpers/mp4-inspect.ts';
+import { audioSamples, ffprobe, topLevelBoxes } from '../../helpers/mp4-inspect.ts';
 
 const run = promisify(execFile);
 let fixtures: MediaFixtures;
@@ -165,29 +165,9 @@ describe('rendering', () => {
   });
 });
 
-/** The RMS level of the file's audio between two times, decoded by ffmpeg. */
+/** The RMS level of the file's audio between two times. */
 async function loudness(file: string, from: number, to: number): Promise<number> {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-i',
-      file,
-      '-map',
-      '0:a:0',
-      '-af',
-      `atrim=start=${from}:end=${to}`,
-      '-ac',
-      '1',
-      '-f',
-      'f32le',
-      '-',
-    ],
-    { encoding: 'buffer', maxBuffer: 16 << 20 },
-  );
-  const bytes = stdout as unknown as Buffer;
-  const samples = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const samples = await audioSamples(file, `atrim=start=${from}:end=${to}`);
   return Math.sqrt(samples.reduce((sum, x) => sum + x * x, 0) / samples.length);
 }
 

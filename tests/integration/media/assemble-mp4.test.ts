@@ -7,36 +7,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assembleMp4 } from '../../../src/media/assemble-mp4.ts';
 import { mixAudio } from '../../../src/media/mix-audio.ts';
 import { MediaFixtures } from '../../helpers/media-fixtures.ts';
-import { ffprobe, topLevelBoxes } from '../../helpers/mp4-inspect.ts';
+import { audioSamples, ffprobe, topLevelBoxes } from '../../helpers/mp4-inspect.ts';
 
 const run = promisify(execFile);
 let fixtures: MediaFixtures;
 let silent: string;
 let chirp: string;
-
-/** The first audio track decoded by ffmpeg to mono float samples, optionally through a filter. */
-async function samples(file: string, filter?: string): Promise<Float32Array> {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-i',
-      file,
-      '-map',
-      '0:a:0',
-      ...(filter ? ['-af', filter] : []),
-      '-ac',
-      '1',
-      '-f',
-      'f32le',
-      '-',
-    ],
-    { encoding: 'buffer', maxBuffer: 64 << 20 },
-  );
-  const bytes = stdout as unknown as Buffer;
-  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-}
 
 beforeAll(async () => {
   fixtures = await MediaFixtures.create();
@@ -65,7 +41,10 @@ afterAll(async () => {
 it('copies a cut of a source’s AAC audio so it plays from time 0, sample for sample', async () => {
   const out = path.join(fixtures.dir, 'cut.mp4');
   await assembleMp4({ videoPath: silent, audio: { path: chirp, from: 1.23, to: 3.23 }, outPath: out });
-  const [ours, reference] = await Promise.all([samples(out), samples(chirp, 'atrim=start=1.23:end=3.23')]);
+  const [ours, reference] = await Promise.all([
+    audioSamples(out),
+    audioSamples(chirp, 'atrim=start=1.23:end=3.23'),
+  ]);
   const compared = Math.min(ours.length, reference.length);
   expect(compared).toBeGreaterThan(0.99 * 2 * 48_000);
   let worst = 0;
