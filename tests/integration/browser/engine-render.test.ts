@@ -217,6 +217,29 @@ describe('rendered clips', () => {
       ]);
     });
   });
+
+  it('show through their very last frame, and match the preview where one clip hands over to the next', async () => {
+    await withSession([colours], async (session) => {
+      await session.runCode(`
+        const layer = await composition.add(new core.Layer());
+        await layer.add(new core.VideoClip(assets[0].source, { range: [1, 3], start: 0 }));
+        await layer.add(new core.VideoClip(assets[0].source, { range: [6, 7], start: 2 }));
+      `);
+      const file = path.join(out, 'last-frames.mp4');
+      await session.render({ outPath: file });
+      // At 30 fps the frames at 1.967 s and 2.967 s are the last full frames of each clip. At 2 s exactly core draws
+      // the first clip at its end time; whatever it draws, the preview must show the same.
+      const [handOver] = (await session.sample({ times: [2], width: 320 })).frames;
+      const previewed = nearestColour(await averageColour(handOver.jpeg));
+      const seen: { t: number; colour: number }[] = [];
+      for (const t of [1.95, 2, 2.95]) seen.push({ t, colour: await colourAt(file, t) });
+      expect(seen).toEqual([
+        { t: 1.95, colour: 2 },
+        { t: 2, colour: previewed },
+        { t: 2.95, colour: 6 },
+      ]);
+    });
+  });
 });
 
 describe('sampling', () => {
