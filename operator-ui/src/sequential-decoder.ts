@@ -21,13 +21,9 @@ interface VideoClipInternals {
 
 /** A forward jump longer than this restarts decoding at the new time instead of decoding through the gap. */
 const MAX_DECODE_THROUGH_SECONDS = 2;
-/** A frame's end computed from its timestamp and duration may miss the clip's end by rounding. */
-const END_TOLERANCE_SECONDS = 1e-6;
 
 class SequentialDecoder {
   private iterator: AsyncGenerator<VideoSample, void, unknown> | null = null;
-  /** The iterator has delivered the frame that covers `end` and was stopped. */
-  private reachedEnd = false;
   private current: VideoSample | null = null;
   private upcoming: VideoSample | null = null;
   private painted: VideoSample | null = null;
@@ -39,16 +35,7 @@ class SequentialDecoder {
   /** Bumped by reset(), so a catch-up that was under way drops what it decoded for the old position. */
   private generation = 0;
 
-  /**
-   * @param end - Source time at which the clip ends. mediabunny keeps up to 40 packets in flight, and they are decoded
-   * in vain past the end: beside the end of a render, or before the last frame if mediabunny is told the end, since it
-   * flushes its decoder first. The iterator is stopped instead as soon as the frame that covers the end comes out,
-   * which closes its decoder with those packets.
-   */
-  constructor(
-    private readonly sink: VideoSampleSink,
-    private readonly end = Number.POSITIVE_INFINITY,
-  ) {}
+  constructor(private readonly sink: VideoSampleSink) {}
 
   seekTo(time: number): Promise<void> {
     this.requestedTime = time;
@@ -66,7 +53,6 @@ class SequentialDecoder {
     this.generation++;
     void this.iterator?.return();
     this.iterator = null;
-    this.reachedEnd = false;
     this.replaceCurrent(null);
     this.upcoming?.close();
     this.upcoming = null;
@@ -113,20 +99,10 @@ class SequentialDecoder {
 
   /** The iterator's next sample, or null at its end or when a reset() came in while it was decoding. */
   private async next(generation: number): Promise<VideoSample | null> {
-    if (this.reachedEnd) return null;
     const sample = (await this.iterator?.next())?.value ?? null;
-    if (generation !== this.generation) {
-      sample?.close();
-      return null;
-    }
-    // core draws a clip at its end time too (a layer shows the first clip with start <= t <= end): the last frame
-    // needed is the one that covers the end, as in the preview.
-    if (sample && sample.timestamp + sample.duration > this.end + END_TOLERANCE_SECONDS) {
-      // Stopping the iterator before it sees a frame past the end closes its decoder with the packets in flight.
-      void this.iterator?.return();
-      this.reachedEnd = true;
-    }
-    return sample;
+    if (generation === this.generation) return sample;
+    sample?.close();
+    return null;
   }
 
   private replaceCurrent(sample: VideoSample | null): void {
@@ -147,14 +123,11 @@ export function installSequentialDecoders(): void {
   prototype.initRenderer = async function initRenderer(this: core.VideoClip, renderer: core.Renderer) {
     await parent.initRenderer.call(this, renderer);
     const track = await videoTrackOf(this.source);
-    const rendering = renderer.audioCtx instanceof OfflineAudioContext;
-    // A render's composition cannot change while it runs; the live player's clip may be re-trimmed by the next code
-    // action, so its decoder is not bounded.
-    const decoder = new SequentialDecoder(new VideoSampleSink(track), rendering ? this.range[1] : undefined);
+    const decoder = new SequentialDecoder(new VideoSampleSink(track));
     (this as unknown as VideoClipInternals).videoDecoders.set(renderer, decoder);
     // A render's first frame is decoded while core sets up the rest. Only for clips on screen at 0: decoders
     // hold several decoded frames once started, too much memory to start every clip of a long edit early.
-    if (rendering && this.start <= 0) {
+    if (renderer.audioCtx instanceof OfflineAudioContext && this.start <= 0) {
       decoder.seekTo(this.range[0]).catch(() => {});
     }
   };
