@@ -1,7 +1,7 @@
 /** @module Builds the operator UI (page, script, style, docs) once per process, in memory, for the page router. */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -17,9 +17,13 @@ const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'cutroom');
 
 let cached: Promise<Map<string, OperatorFile>> | undefined;
 
+/** A finished bundle in the cache (not one still being written, which ends in `.<pid>`). */
+const BUNDLE_NAME = /^operator-[0-9a-f]{16}\.js$/;
+
 /**
  * Bundling core takes about a second; a cold `cutroom render` should not pay it every time. The bundle is cached
- * under node_modules/.cache, keyed by the page's sources and the bundled packages' versions.
+ * under node_modules/.cache, keyed by the page's sources and the bundled packages' versions; bundles of other
+ * versions are deleted, so editing the page does not pile them up.
  */
 async function cachedScript(): Promise<Buffer> {
   const sourceDir = path.join(UI_DIR, 'src');
@@ -32,7 +36,10 @@ async function cachedScript(): Promise<Buffer> {
   }
   const cacheFile = path.join(CACHE_DIR, `operator-${hash.digest('hex').slice(0, 16)}.js`);
   const cached = await readFile(cacheFile).catch(() => undefined);
-  if (cached) return cached;
+  if (cached) {
+    await pruneBundlesOtherThan(cacheFile);
+    return cached;
+  }
   const result = await build({
     entryPoints: [path.join(sourceDir, 'main.ts')],
     bundle: true,
@@ -48,8 +55,19 @@ async function cachedScript(): Promise<Buffer> {
   await mkdir(CACHE_DIR, { recursive: true })
     .then(() => writeFile(`${cacheFile}.${process.pid}`, script))
     .then(() => rename(`${cacheFile}.${process.pid}`, cacheFile))
+    .then(() => pruneBundlesOtherThan(cacheFile))
     .catch(() => {});
   return script;
+}
+
+async function pruneBundlesOtherThan(cacheFile: string): Promise<void> {
+  const keep = path.basename(cacheFile);
+  const names = await readdir(CACHE_DIR).catch(() => []);
+  await Promise.all(
+    names
+      .filter((name) => BUNDLE_NAME.test(name) && name !== keep)
+      .map((name) => rm(path.join(CACHE_DIR, name), { force: true })),
+  );
 }
 
 /** The operator's files by URL path (`/`, `/operator.js`, `/operator.css`, `/llm.txt`, `/llms.txt`). */
