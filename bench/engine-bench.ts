@@ -87,7 +87,9 @@ export async function runEngineBench(): Promise<Record<string, number | string>>
       // The baseline runs in the same rounds as cutroom, so a machine whose speed drifts during the run (a shared
       // VM's does) weighs on both sides of the ratio alike.
       const mediumMs = await timeIt(() => ffmpegEdit(clip, path.join(out, `medium-${i}.mp4`), 'medium'));
-      const ultrafastMs = await timeIt(() => ffmpegEdit(clip, path.join(out, `ultrafast-${i}.mp4`), 'ultrafast'));
+      const ultrafastMs = await timeIt(() =>
+        ffmpegEdit(clip, path.join(out, `ultrafast-${i}.mp4`), 'ultrafast'),
+      );
       const started = performance.now();
       const session = await pool.acquire();
       const acquired = performance.now();
