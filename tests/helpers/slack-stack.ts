@@ -104,6 +104,9 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
       store,
       prefix,
       listen: { port: 0, host: '127.0.0.1' },
+      // A whole job takes a few seconds here: at the production 1 s, a fast machine could skip every
+      // progress edit between the first status and Done.
+      statusIntervalMs: 100,
     });
     cleanups.push(() => bot.close());
 
