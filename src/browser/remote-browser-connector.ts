@@ -44,6 +44,7 @@ export type EndpointOutcome =
   | { kind: 'version_mismatch'; detail: string; serverVersion?: string; clientVersion?: string };
 
 const MAX_RETRY_DELAY_MS = 2000;
+const TIMED_OUT = 'connect timed out';
 
 /** The endpoint without credentials (`?token=`, user:password), safe for messages and logs. */
 export function redactEndpoint(endpoint: string): string {
@@ -86,7 +87,7 @@ export function classifyConnectError(error: unknown): EndpointOutcome {
     message,
   )?.[1];
   if (cause) return { kind: 'dead', detail: `unreachable (${cause})` };
-  if (/Timeout \d+ms exceeded|timed out/i.test(message)) return { kind: 'dead', detail: 'connect timed out' };
+  if (/Timeout \d+ms exceeded|timed out/i.test(message)) return { kind: 'dead', detail: TIMED_OUT };
   return { kind: 'dead', detail: (lines[0] ?? '').replace(/^[\w.]+: /, '').slice(0, 200) };
 }
 
@@ -231,13 +232,16 @@ export class RemoteBrowserConnector {
         if (signal?.aborted) throw new CancelledError('browser connect cancelled');
         const remaining = deadline - Date.now();
         if (remaining <= 0) break;
-        const attempt = await this.tryEndpoint(endpoint, Math.min(this.connectTimeoutMs, remaining), signal);
+        const budget = Math.min(this.connectTimeoutMs, remaining);
+        const attempt = await this.tryEndpoint(endpoint, budget, signal);
         if ('browser' in attempt) {
           this.lastFailureAt.delete(endpoint);
           return attempt;
         }
         const outcome = attempt.outcome;
-        outcomes.set(endpoint, outcome);
+        // An attempt that the overall deadline cut short says less than what the endpoint answered before it.
+        const cutShort = outcome.detail === TIMED_OUT && budget < this.connectTimeoutMs && outcomes.has(endpoint);
+        if (!cutShort) outcomes.set(endpoint, outcome);
         this.lastFailureAt.set(endpoint, Date.now());
         this.logger.warn(
           { endpoint: redactEndpoint(endpoint), outcome: outcome.kind, detail: outcome.detail, round },

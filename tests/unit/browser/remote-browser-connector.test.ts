@@ -132,6 +132,27 @@ describe('RemoteBrowserConnector', () => {
     expect(seen.some((s) => s.path === '/full')).toBe(true);
   });
 
+  it('reports what an endpoint answered, not the timeout of a last attempt the deadline cut short', async () => {
+    let connections = 0;
+    // Resets the first connection, then hangs like a server that has gone away mid-restart.
+    const flaky = net.createServer((socket) => {
+      if (connections++ === 0) socket.destroy();
+      else silentSockets.push(socket);
+    });
+    flaky.listen(0, '127.0.0.1');
+    await new Promise((r) => flaky.once('listening', r));
+    const endpoint = `ws://127.0.0.1:${(flaky.address() as AddressInfo).port}/`;
+    try {
+      const connector = new RemoteBrowserConnector({ endpoints: [endpoint], token: 't' });
+      const error = await connector.connect({ timeoutMs: 1000 }).catch((e: unknown) => e);
+      expect(connections).toBeGreaterThan(1);
+      expect((error as Error).message).toContain(`${endpoint} unreachable`);
+    } finally {
+      for (const socket of silentSockets.splice(0)) socket.destroy();
+      await new Promise((r) => flaky.close(r));
+    }
+  });
+
   it('stops with CancelledError when the job is cancelled while waiting for a free server', async () => {
     const connector = new RemoteBrowserConnector({
       endpoints: [`${base}/full`],
