@@ -240,7 +240,8 @@ export class RemoteBrowserConnector {
         }
         const outcome = attempt.outcome;
         // An attempt that the overall deadline cut short says less than what the endpoint answered before it.
-        const cutShort = outcome.detail === TIMED_OUT && budget < this.connectTimeoutMs && outcomes.has(endpoint);
+        const cutShort =
+          outcome.detail === TIMED_OUT && budget < this.connectTimeoutMs && outcomes.has(endpoint);
         if (!cutShort) outcomes.set(endpoint, outcome);
         this.lastFailureAt.set(endpoint, Date.now());
         this.logger.warn(
