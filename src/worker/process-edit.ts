@@ -94,11 +94,8 @@ async function edit(
   let lastPreview: ArtifactRef | undefined;
   let previews = 0;
   try {
+    // runEdit loads the clips into the page before anything else.
     await context.progress({ stage: 'downloading', text: 'Loading your clips…' });
-    await session.loadAssets(
-      assets.map((asset) => ({ ...asset, path: artifacts.pathFor(asset.key) })),
-      { signal: context.signal },
-    );
     const outcome = await runEdit({
       request: { prompt: request.prompt },
       assets: assets.map((asset) => ({ ...asset, path: artifacts.pathFor(asset.key) })),

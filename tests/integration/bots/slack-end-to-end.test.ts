@@ -21,7 +21,8 @@ import {
 const CHANNEL = 'C0VIDEO';
 const ALICE = 'U0ALICE';
 
-const TRIM_TWO_SECONDS = `const v = assets.find((a) => a.kind === 'video');
+const TRIM_TWO_SECONDS = `console.log('clips in the page:', assets.length);
+const v = assets.find((a) => a.kind === 'video');
 const layer = await composition.add(new core.Layer({ mode: 'SEQUENTIAL' }));
 await layer.add(new core.VideoClip(v.source, { range: [0, 2] }));`;
 
@@ -144,6 +145,9 @@ describe('Slack end to end', { timeout: 300_000 }, () => {
     const ts = await mention(s, 'keep the first two seconds');
 
     const v1 = await nthRender(s, ts, 1);
+    // The one clip of the thread reached the page once, not once per layer of the worker.
+    const sent = JSON.stringify(s.llm.requests.map((r) => r.body));
+    expect(sent.match(/clips in the page: \d+/)?.[0]).toBe('clips in the page: 1');
     expect(v1.channel).toBe(CHANNEL);
     expect(v1.initialComment).toContain('Version 1');
     const v1Info = await probeUpload(v1);
