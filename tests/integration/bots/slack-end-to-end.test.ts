@@ -145,7 +145,7 @@ describe('Slack end to end', { timeout: 300_000 }, () => {
     const ts = await mention(s, 'keep the first two seconds');
 
     const v1 = await nthRender(s, ts, 1);
-    // The one clip of the thread reached the page once, not once per layer of the worker.
+    // The one clip of the thread reached the page once: the worker leaves loading to the agent.
     const sent = JSON.stringify(s.llm.requests.map((r) => r.body));
     expect(sent.match(/clips in the page: \d+/)?.[0]).toBe('clips in the page: 1');
     expect(v1.channel).toBe(CHANNEL);
