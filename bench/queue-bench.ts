@@ -13,8 +13,8 @@ import type { Redis } from 'ioredis';
 import { DeliveryConsumer, DeliveryQueue } from '../src/queue/delivery-queue.ts';
 import { EditQueue } from '../src/queue/edit-queue.ts';
 import { startEmbeddedRedis } from '../src/queue/embedded-redis.ts';
-import { jobIdFor } from '../src/queue/queue-names.ts';
 import { closeRedisConnection, createRedisConnection } from '../src/queue/redis-connection.ts';
+import { jobIdFor } from '../src/queue/redis-keys.ts';
 import type { EditRequest } from '../src/queue/types.ts';
 import { EditWorker } from '../src/worker/edit-worker.ts';
 

@@ -82,7 +82,7 @@ const EnvSchema = z.object({
   CUTROOM_MAX_ASSETS: int(1, 50, 8),
   CUTROOM_RATE_USER_PER_HOUR: int(0, 100_000, 20),
   CUTROOM_RATE_CHANNEL_PER_HOUR: int(0, 100_000, 60),
-  CUTROOM_RETENTION_DAYS: int(0, 3650, 14),
+  CUTROOM_RETENTION_DAYS: int(0, 3650, 30),
   CUTROOM_AGENT_MAX_STEPS: int(1, 500, 24),
   CUTROOM_AGENT_MAX_LLM_CALLS: int(1, 1000, 40),
   CUTROOM_AGENT_MAX_TOKENS: int(1000, 100_000_000, 400_000),
@@ -141,6 +141,7 @@ export interface Config {
     maxAssets: number;
     userRequestsPerHour: number;
     channelRequestsPerHour: number;
+    /** Days a thread (versions, clips, renders) lives after its last activity; 0 keeps everything. */
     retentionDays: number;
   };
   agent: {

@@ -4,7 +4,6 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentProgress } from '../agent/agent-progress.ts';
 import { LlmClient } from '../agent/llm-client.ts';
-import { LocalVersionStore } from '../agent/local-version-store.ts';
 import { runEdit } from '../agent/run-edit.ts';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { localAsset } from '../browser/local-asset.ts';
@@ -12,6 +11,7 @@ import type { LoadableAsset } from '../browser/types.ts';
 import { loadConfig } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { LocalThreadStore } from '../queue/local-thread-store.ts';
 import type { StoredAsset, ThreadRef, Version } from '../queue/types.ts';
 
 export interface EditCommandOptions {
@@ -34,7 +34,7 @@ export async function edit(
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, pretty: true });
   const stateDir = path.resolve(opts.state ?? path.join(config.dataDir, 'local'));
-  const store = new LocalVersionStore(stateDir);
+  const store = new LocalThreadStore(stateDir);
   const threadDir = store.threadDir(LOCAL_THREAD);
   const say = (line: string) => io.out.write(`${line}\n`);
 

@@ -17,7 +17,7 @@ export async function startEditWorker(
 ) {
   const sweeper = startRetentionSweeper({
     store: services.artifacts,
-    retentionMs: config.limits.retentionDays * 24 * 3600 * 1000,
+    threads: services.threads,
     logger,
   });
   parts.push({ name: 'retention sweeper', close: () => sweeper.close() });
@@ -33,7 +33,7 @@ export async function startEditWorker(
     processor: createEditProcessor({
       config,
       logger,
-      versions: services.versions,
+      threads: services.threads,
       artifacts: services.artifacts,
       pool,
     }),

@@ -1,6 +1,6 @@
 /** @module The artifact store: uploads, preview sheets and renders as files under `<CUTROOM_DATA_DIR>/artifacts`. */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream, type Dirent, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -108,28 +108,68 @@ export class ArtifactStore {
   }
 
   /**
-   * Retention: deletes files last modified more than `olderThanMs` ago (and directories left empty).
+   * Retention. A thread's folder (`threads/<scope>`) goes as a whole once `isLive(scope)` says the
+   * thread's state has expired and nothing in it was written within `olderThanMs` (a request being
+   * taken in writes its clips before its thread is claimed). Files outside thread folders go one by
+   * one by age.
    * @returns how many files were deleted.
    */
-  async sweep(options: { olderThanMs: number; now?: number }): Promise<number> {
+  async sweep(options: {
+    olderThanMs: number;
+    isLive: (scope: string) => Promise<boolean>;
+    now?: number;
+  }): Promise<number> {
     const cutoff = (options.now ?? Date.now()) - options.olderThanMs;
-    return sweepDir(this.root, cutoff, true);
+    let deleted = 0;
+    for (const entry of await entriesOf(this.root)) {
+      if (!entry.isDirectory()) continue;
+      const full = path.join(this.root, entry.name);
+      if (entry.name !== THREADS_DIR) {
+        deleted += await sweepOldFiles(full, cutoff);
+        continue;
+      }
+      for (const scope of await entriesOf(full)) {
+        if (!scope.isDirectory() || (await options.isLive(scope.name))) continue;
+        const files = await fileTimesIn(path.join(full, scope.name));
+        if (files.some((mtimeMs) => mtimeMs >= cutoff)) continue;
+        await rm(path.join(full, scope.name), { recursive: true, force: true });
+        deleted += files.length;
+      }
+    }
+    return deleted;
   }
 }
 
-async function sweepDir(dir: string, cutoff: number, isRoot: boolean): Promise<number> {
-  let entries: import('node:fs').Dirent[];
+async function entriesOf(dir: string): Promise<Dirent[]> {
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    return await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** The modification times of every file under `dir`. */
+async function fileTimesIn(dir: string): Promise<number[]> {
+  const times: number[] = [];
+  for (const entry of await entriesOf(dir)) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) times.push(...(await fileTimesIn(full)));
+    else if (entry.isFile()) {
+      const s = await stat(full).catch(() => undefined);
+      if (s) times.push(s.mtimeMs);
+    }
+  }
+  return times;
+}
+
+/** Deletes files older than `cutoff` under `dir`, then the directories left empty. */
+async function sweepOldFiles(dir: string, cutoff: number): Promise<number> {
   let deleted = 0;
-  for (const entry of entries) {
+  for (const entry of await entriesOf(dir)) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      deleted += await sweepDir(full, cutoff, false);
+      deleted += await sweepOldFiles(full, cutoff);
     } else if (entry.isFile()) {
       const s = await stat(full).catch(() => undefined);
       if (s && s.mtimeMs < cutoff) {
@@ -138,10 +178,8 @@ async function sweepDir(dir: string, cutoff: number, isRoot: boolean): Promise<n
       }
     }
   }
-  if (!isRoot) {
-    // Fails harmlessly when the directory still holds files (or a writer just created one).
-    await rmdir(dir).catch(() => {});
-  }
+  // Fails harmlessly when the directory still holds files (or a writer just created one).
+  await rmdir(dir).catch(() => {});
   return deleted;
 }
 
@@ -156,21 +194,35 @@ export function safeFileName(name: string): string {
   return cleaned === '' ? 'file' : cleaned;
 }
 
-export function uploadKey(requestId: string, index: number, name: string): string {
-  return `uploads/${hashOf(requestId)}/${index}-${safeFileName(name)}`;
+/** Every artifact of a thread lives under this folder of the store, so the thread's files expire together. */
+export const THREADS_DIR = 'threads';
+
+/** The folder name of a thread's artifacts (a hash: platform ids never reach the file system as typed). */
+export function artifactScopeOf(thread: ThreadRef): string {
+  return hashOf(threadKey(thread));
 }
 
-export function renderKey(thread: ThreadRef, version: number): string {
-  return `renders/${hashOf(threadKey(thread))}/v${version}.mp4`;
+function threadDir(thread: ThreadRef): string {
+  return `${THREADS_DIR}/${artifactScopeOf(thread)}`;
 }
 
-/** The render of one request, before its version number is known. */
-export function requestRenderKey(thread: ThreadRef, requestId: string): string {
-  return `renders/${hashOf(threadKey(thread))}/${hashOf(requestId)}.mp4`;
+/** A clip of a request, under the thread it was posted in. */
+export function uploadKey(thread: ThreadRef, requestId: string, index: number, name: string): string {
+  return `${threadDir(thread)}/uploads/${hashOf(requestId)}/${index}-${safeFileName(name)}`;
 }
 
-export function previewKey(requestId: string, name: string): string {
-  return `previews/${hashOf(requestId)}/${safeFileName(name)}`;
+/** The render one request made. */
+export function renderKey(thread: ThreadRef, requestId: string): string {
+  return `${threadDir(thread)}/renders/${hashOf(requestId)}.mp4`;
+}
+
+/** A copy of `render` re-encoded to fit an upload limit, kept beside it so that posting it again encodes nothing. */
+export function fittedRenderKey(render: string, limitBytes: number): string {
+  return `${render.replace(/\.mp4$/, '')}-fit-${limitBytes}.mp4`;
+}
+
+export function previewKey(thread: ThreadRef, requestId: string, name: string): string {
+  return `${threadDir(thread)}/previews/${hashOf(requestId)}/${safeFileName(name)}`;
 }
 
 function hashOf(value: string): string {

@@ -5,7 +5,7 @@ import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isCutroomError } from '../errors.ts';
 import { metrics } from '../http/metrics.ts';
-import { DEFAULT_PREFIX, deliveriesQueueName, jobIdFor } from './queue-names.ts';
+import { DEFAULT_PREFIX, deliveriesQueueName, jobIdFor, RedisKeys } from './redis-keys.ts';
 import { retryAfterMsOf } from './retry-after-error.ts';
 import type { Delivery, Platform } from './types.ts';
 import { DeliverySchema } from './types.ts';
@@ -68,7 +68,7 @@ export class DeliveryQueue {
     const data: DeliveryJobData = { delivery: parsed };
     let key = options.key;
     if (parsed.kind === 'status') {
-      const seqKey = statusSeqKey(this.prefix, parsed.requestId);
+      const seqKey = new RedisKeys(this.prefix).statusSeq(parsed.requestId);
       const [[, seq]] = (await this.connection
         .multi()
         .incr(seqKey)
@@ -188,7 +188,7 @@ export class DeliveryConsumer extends EventEmitter {
     const { delivery, statusSeq } = job.data;
     if (delivery.kind === 'status' && statusSeq !== undefined) {
       const latest = Number(
-        await this.options.connection.get(statusSeqKey(this.options.prefix, delivery.requestId)),
+        await this.options.connection.get(new RedisKeys(this.options.prefix).statusSeq(delivery.requestId)),
       );
       if (latest > statusSeq) {
         metrics.deliveries.inc({ platform: this.options.platform, outcome: 'coalesced' });
@@ -228,10 +228,6 @@ export class DeliveryConsumer extends EventEmitter {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function statusSeqKey(prefix: string, requestId: string): string {
-  return `${prefix}:status-seq:${requestId}`;
 }
 
 function contentHash(delivery: Delivery): string {

@@ -1,8 +1,7 @@
 /** @module The `edits` queue: one job per user request, the job id being the platform event's idempotency key. */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DeliveryQueue } from './delivery-queue.ts';
-import { DEFAULT_PREFIX, EDITS_QUEUE, jobIdFor } from './queue-names.ts';
+import { DEFAULT_PREFIX, EDITS_QUEUE, jobIdFor, RedisKeys } from './redis-keys.ts';
 import { type EditRequest, EditRequestSchema } from './types.ts';
 
 export interface EditQueueOptions {
@@ -13,83 +12,61 @@ export interface EditQueueOptions {
   attempts?: number;
   /** First retry delay, doubled each time. @defaultValue 5000 */
   backoffMs?: number;
-  /** How long an event id is remembered as seen. @defaultValue 7 days */
-  dedupeTtlMs?: number;
-  /** When set, each new request gets a "queued" status with its place in line, and "Cancelled." if removed. */
-  deliveries?: DeliveryQueue;
 }
 
 export interface EnqueueResult {
-  /** false when this event was seen before (a platform retry): nothing new was queued. */
+  /** false when a job with this request id exists already: nothing new was queued. */
   enqueued: boolean;
   /** 0 while running, n when n-1 requests are ahead of it, undefined when finished. */
   position: number | undefined;
 }
 
+/**
+ * `removed`: it was waiting and will never run. `signalled`: it is running and its worker was told to
+ * stop. `not_found`/`finished`: nothing to stop.
+ */
 export type CancelResult = 'removed' | 'signalled' | 'not_found' | 'finished';
 
-/** The pub/sub channel on which workers hear about cancellations of running jobs. */
-export function cancelChannel(prefix: string): string {
-  return `${prefix}:edits:cancel`;
-}
-
-export function cancelFlagKey(prefix: string, requestId: string): string {
-  return `${prefix}:edits:cancelled:${requestId}`;
-}
-
+/** Producer side of the `edits` queue, used by bots (and by `cancel`). Workers consume it (src/worker). */
 export class EditQueue {
   readonly queue: Queue<EditRequest>;
-  readonly prefix: string;
+  readonly keys: RedisKeys;
   private readonly connection: Redis;
-  private readonly options: Required<Pick<EditQueueOptions, 'attempts' | 'backoffMs' | 'dedupeTtlMs'>>;
-  private readonly deliveries?: DeliveryQueue;
+  private readonly options: Required<Pick<EditQueueOptions, 'attempts' | 'backoffMs'>>;
   private closing?: Promise<void>;
 
   constructor(options: EditQueueOptions) {
     this.connection = options.connection;
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
-    this.deliveries = options.deliveries;
+    this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
     this.options = {
       attempts: options.attempts ?? 3,
       backoffMs: options.backoffMs ?? 5000,
-      dedupeTtlMs: options.dedupeTtlMs ?? 7 * 24 * 3600 * 1000,
     };
     if (!Number.isInteger(this.options.attempts) || this.options.attempts < 1) {
       throw new TypeError(`EditQueueOptions.attempts must be an integer >= 1, got ${this.options.attempts}`);
     }
-    this.queue = new Queue<EditRequest>(EDITS_QUEUE, { connection: this.connection, prefix: this.prefix });
+    this.queue = new Queue<EditRequest>(EDITS_QUEUE, {
+      connection: this.connection,
+      prefix: this.keys.prefix,
+    });
   }
 
-  /** Queues a request once: the same event id twice (Slack retries, double clicks) enqueues nothing. */
+  /**
+   * Queues a request once: the request id is the job id, so the same request twice adds nothing while
+   * the job is kept (7 days after it ends). Platform retries are caught earlier, by the bot's event dedupe.
+   */
   async enqueue(request: EditRequest): Promise<EnqueueResult> {
     const data = EditRequestSchema.parse(request);
-    const seenKey = `${this.prefix}:edits:seen:${data.id}`;
-    const first = await this.connection.set(seenKey, '1', 'PX', this.options.dedupeTtlMs, 'NX');
-    if (first === null) return { enqueued: false, position: await this.position(data.id) };
-    try {
-      await this.queue.add(data.kind, data, {
-        jobId: jobIdFor(data.id),
-        attempts: this.options.attempts,
-        backoff: { type: 'exponential', delay: this.options.backoffMs },
-        removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-        removeOnFail: { age: 30 * 24 * 3600 },
-      });
-    } catch (error) {
-      await this.connection.del(seenKey);
-      throw error;
-    }
-    const position = await this.position(data.id);
-    if (this.deliveries && position !== undefined && position > 0) {
-      await this.deliveries.enqueue({
-        kind: 'status',
-        thread: data.thread,
-        requestId: data.id,
-        stage: 'queued',
-        text: queuedText(position),
-        queuePosition: position,
-      });
-    }
-    return { enqueued: true, position };
+    const jobId = jobIdFor(data.id);
+    if (await this.queue.getJob(jobId)) return { enqueued: false, position: await this.position(data.id) };
+    await this.queue.add(data.kind, data, {
+      jobId,
+      attempts: this.options.attempts,
+      backoff: { type: 'exponential', delay: this.options.backoffMs },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    });
+    return { enqueued: true, position: await this.position(data.id) };
   }
 
   /** 0 while running, n when n-1 requests are ahead of it, undefined when finished or unknown. */
@@ -114,28 +91,25 @@ export class EditQueue {
   }
 
   /**
-   * Cancels a request: a queued one is removed, a running one is told to stop (its worker aborts the
-   * job's signal and posts "Cancelled."). The flag also stops a retry or a recovered run from starting.
+   * Cancels a request: a queued one is removed (the caller says so in the thread), a running one is
+   * told to stop (its worker aborts the job's signal and posts "Cancelled."). The flag also stops a
+   * retry or a recovered run from starting.
    */
   async cancel(requestId: string): Promise<CancelResult> {
     const job = await this.queue.getJob(jobIdFor(requestId));
     if (!job) return 'not_found';
     const state = await job.getState();
     if (state === 'completed' || state === 'failed') return 'finished';
-    await this.connection.set(cancelFlagKey(this.prefix, requestId), '1', 'EX', 24 * 3600);
+    await this.connection.set(this.keys.cancelFlag(requestId), '1', 'EX', 24 * 3600);
     if (state !== 'active') {
       try {
         await job.remove();
-        await this.deliveries?.enqueue(
-          { kind: 'status', thread: job.data.thread, requestId, stage: 'cancelled', text: 'Cancelled.' },
-          { key: `${requestId}:cancelled` },
-        );
         return 'removed';
       } catch {
         // It became active between the state check and the removal: signal it instead.
       }
     }
-    await this.connection.publish(cancelChannel(this.prefix), requestId);
+    await this.connection.publish(this.keys.cancelChannel(), requestId);
     return 'signalled';
   }
 
@@ -158,10 +132,4 @@ export class EditQueue {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-export function queuedText(position: number): string {
-  if (position <= 1) return 'Queued: yours is next.';
-  const ahead = position - 1;
-  return `Queued: ${ahead} request${ahead === 1 ? '' : 's'} ahead of yours.`;
 }

@@ -10,7 +10,7 @@ import { EditQueue } from './edit-queue.ts';
 import { type EmbeddedRedis, startEmbeddedRedis } from './embedded-redis.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { closeRedisConnection, createRedisConnection } from './redis-connection.ts';
-import { RedisVersionStore, ThreadRegistry } from './thread-state.ts';
+import { RedisThreadStore } from './thread-store.ts';
 
 export interface QueueServices {
   redisUrl: string;
@@ -19,8 +19,7 @@ export interface QueueServices {
   redis: Redis;
   editQueue: EditQueue;
   deliveries: DeliveryQueue;
-  versions: RedisVersionStore;
-  threads: ThreadRegistry;
+  threads: RedisThreadStore;
   rateLimiter: RateLimiter;
   artifacts: ArtifactStore;
   /** Closes in reverse order of opening; the embedded Redis stops last. Idempotent. */
@@ -52,7 +51,7 @@ export async function openQueueServices(options: OpenQueueServicesOptions): Prom
     throw error;
   }
   const deliveries = new DeliveryQueue({ connection: redis, prefix });
-  const editQueue = new EditQueue({ connection: redis, prefix, deliveries });
+  const editQueue = new EditQueue({ connection: redis, prefix });
   let closing: Promise<void> | undefined;
   return {
     redisUrl,
@@ -60,8 +59,11 @@ export async function openQueueServices(options: OpenQueueServicesOptions): Prom
     redis,
     editQueue,
     deliveries,
-    versions: new RedisVersionStore({ redis, prefix }),
-    threads: new ThreadRegistry({ redis, prefix }),
+    threads: new RedisThreadStore({
+      redis,
+      prefix,
+      lifetimeMs: config.limits.retentionDays * 24 * 3600 * 1000,
+    }),
     rateLimiter: new RateLimiter({
       redis,
       prefix,

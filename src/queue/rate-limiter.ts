@@ -1,7 +1,7 @@
 /** @module Per-user and per-channel sliding-window rate limits in Redis, refusing with a clear message. */
 import type { Redis } from 'ioredis';
 import { CutroomError, ErrorCode } from '../errors.ts';
-import { DEFAULT_PREFIX } from './queue-names.ts';
+import { DEFAULT_PREFIX, RedisKeys } from './redis-keys.ts';
 import type { ThreadRef } from './types.ts';
 
 export interface RateLimiterOptions {
@@ -53,14 +53,14 @@ return { 0, 0 }
 
 export class RateLimiter {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  private readonly keys: RedisKeys;
   private readonly windowMs: number;
   private readonly userLimit: number;
   private readonly channelLimit: number;
 
   constructor(options: RateLimiterOptions) {
     this.redis = options.redis;
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
     this.windowMs = options.windowMs ?? 3_600_000;
     this.userLimit = options.userLimit;
     this.channelLimit = options.channelLimit;
@@ -78,12 +78,11 @@ export class RateLimiter {
   /** Counts the request against both windows if both allow it. */
   async consume(subject: RateLimitSubject, now = Date.now()): Promise<RateLimitDecision> {
     const { thread } = subject;
-    const scopeKey = `${thread.platform}:${thread.workspaceId ?? '-'}`;
     const [which, retryAfterMs] = (await this.redis.eval(
       CONSUME_SCRIPT,
       2,
-      `${this.prefix}:rate:user:${scopeKey}:${subject.userId}`,
-      `${this.prefix}:rate:channel:${scopeKey}:${thread.channelId}`,
+      this.keys.rateUser(thread, subject.userId),
+      this.keys.rateChannel(thread),
       now,
       this.windowMs,
       this.userLimit,

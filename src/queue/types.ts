@@ -55,8 +55,11 @@ export interface Version {
   requestId?: string;
 }
 
-/** The versions of one thread. Redis-backed in production (src/queue/thread-state.ts), local for the CLI. */
-export interface VersionStore {
+/**
+ * A thread's versions and clips: what the edit processor reads and writes. Redis-backed in production
+ * (`RedisThreadStore`, src/queue/thread-store.ts), files for the CLI (`LocalThreadStore`).
+ */
+export interface ThreadState {
   latest(thread: ThreadRef): Promise<Version | undefined>;
   list(thread: ThreadRef): Promise<Version[]>;
   append(thread: ThreadRef, version: Omit<Version, 'number'>): Promise<Version>;
@@ -65,6 +68,10 @@ export interface VersionStore {
    * same request (a retried job) drops nothing more and returns the same answer.
    */
   undo(thread: ThreadRef, options?: { requestId?: string }): Promise<Version | undefined>;
+  /** Every clip brought into the thread, in upload order (earlier scripts index them by position). */
+  clips(thread: ThreadRef): Promise<StoredAsset[]>;
+  /** Adds the clips not there yet (same key) after the thread's others; returns all of them. */
+  addClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]>;
 }
 
 export const EditRequestSchema = z.object({
@@ -74,10 +81,10 @@ export const EditRequestSchema = z.object({
   user: z.object({ id: z.string(), name: z.string().optional() }),
   kind: z.enum(['edit', 'undo']),
   prompt: z.string(),
-  /** Clips attached to this request, in upload order; earlier clips of the thread come from its latest version. */
+  /** Clips attached to this request, in upload order; the thread's earlier clips come from its state. */
   assets: z.array(StoredAssetSchema),
   receivedAt: z.number(),
-  /** Largest file the platform accepts back in this thread, in bytes (Discord's attachment_size_limit). */
+  /** Largest file the platform accepts back in this thread, in bytes: the worker posts a render that fits. */
   uploadLimitBytes: z.number().int().positive().optional(),
 });
 export type EditRequest = z.infer<typeof EditRequestSchema>;

@@ -6,8 +6,8 @@ import { CancelledError, ErrorCode, isCutroomError } from '../errors.ts';
 import { metrics } from '../http/metrics.ts';
 import { createSilentLogger, type Logger } from '../logger.ts';
 import { DeliveryQueue } from '../queue/delivery-queue.ts';
-import { cancelChannel, cancelFlagKey } from '../queue/edit-queue.ts';
-import { DEFAULT_PREFIX, EDITS_QUEUE } from '../queue/queue-names.ts';
+import { DEFAULT_PREFIX, EDITS_QUEUE, RedisKeys } from '../queue/redis-keys.ts';
+import { RedisThreadStore } from '../queue/thread-store.ts';
 import { type Delivery, type EditRequest, threadKey } from '../queue/types.ts';
 import type { EditContext, EditOutcome, EditProcessor, EditProgress } from './edit-processor.ts';
 
@@ -57,13 +57,13 @@ interface ActiveJob {
   done: Promise<void>;
 }
 
-const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-const RENEW_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const HAND_BACK_GRACE_MS = 5000;
 
 export class EditWorker extends EventEmitter {
   private readonly options: Required<Omit<EditWorkerOptions, 'logger'>> & { logger: Logger };
   private readonly deliveries: DeliveryQueue;
+  private readonly keys: RedisKeys;
+  private readonly threads: RedisThreadStore;
   private readonly active = new Map<string, ActiveJob>();
   private worker?: Worker<EditRequest, EditOutcome | { cancelled: true }>;
   private subscriber?: Redis;
@@ -89,6 +89,8 @@ export class EditWorker extends EventEmitter {
       }
     }
     this.deliveries = new DeliveryQueue({ connection: options.connection, prefix: this.options.prefix });
+    this.keys = new RedisKeys(this.options.prefix);
+    this.threads = new RedisThreadStore({ redis: options.connection, prefix: this.options.prefix });
   }
 
   override on<E extends keyof EditWorkerListener>(event: E, listener: EditWorkerListener[E]): this {
@@ -103,7 +105,7 @@ export class EditWorker extends EventEmitter {
     this.subscriber = connection.duplicate();
     this.subscriber.on('error', (error) => this.reportError(error));
     this.subscriber.on('message', (_channel, requestId: string) => this.stop(requestId, 'cancel'));
-    await this.subscriber.subscribe(cancelChannel(prefix));
+    await this.subscriber.subscribe(this.keys.cancelChannel());
     this.worker = new Worker<EditRequest, EditOutcome | { cancelled: true }>(
       EDITS_QUEUE,
       (job, token) => this.track(job, token),
@@ -150,7 +152,7 @@ export class EditWorker extends EventEmitter {
 
   private async process(job: Job<EditRequest>, token: string | undefined, entry: ActiveJob) {
     const request = job.data;
-    const { connection, prefix } = this.options;
+    const { connection } = this.options;
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
     const logger = this.options.logger.child({
@@ -159,24 +161,22 @@ export class EditWorker extends EventEmitter {
       thread: threadKey(request.thread),
     });
 
-    if (await connection.exists(cancelFlagKey(prefix, request.id))) return this.cancelled(request);
+    if (await connection.exists(this.keys.cancelFlag(request.id))) return this.cancelled(request);
 
     // One request per thread at a time: each builds on the version the previous one made.
-    const lockKey = `${prefix}:thread-lock:${threadKey(request.thread)}`;
     const holder = job.id ?? request.id;
-    const acquired = await connection.set(lockKey, holder, 'PX', this.options.lockDurationMs, 'NX');
-    if (acquired === null && (await connection.get(lockKey)) !== holder) {
+    if (!(await this.threads.acquireLock(request.thread, holder, this.options.lockDurationMs))) {
       await job.moveToDelayed(Date.now() + this.options.threadBusyRetryMs, token);
       throw new DelayedError();
     }
     const renew = setInterval(
       () => {
-        connection
-          .eval(RENEW_LOCK, 1, lockKey, holder, this.options.lockDurationMs)
+        this.threads
+          .renewLock(request.thread, holder, this.options.lockDurationMs)
           .catch((error: Error) => this.reportError(error));
         // Pub/sub messages are lost while reconnecting; the flag catches a cancel sent meanwhile.
         connection
-          .exists(cancelFlagKey(prefix, request.id))
+          .exists(this.keys.cancelFlag(request.id))
           .then((flagged) => {
             if (flagged) this.stop(request.id, 'cancel');
           })
@@ -266,7 +266,7 @@ export class EditWorker extends EventEmitter {
     } finally {
       progress.dispose();
       clearInterval(renew);
-      await connection.eval(RELEASE_LOCK, 1, lockKey, holder).catch(() => {});
+      await this.threads.releaseLock(request.thread, holder).catch(() => {});
     }
   }
 

@@ -9,14 +9,15 @@ import type { BrowserPool } from '../browser/browser-pool.ts';
 import type { Config } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type ArtifactStore, previewKey, requestRenderKey } from '../queue/artifact-store.ts';
-import type { ArtifactRef, EditRequest, StoredAsset, Version, VersionStore } from '../queue/types.ts';
+import { type ArtifactStore, previewKey, renderKey } from '../queue/artifact-store.ts';
+import type { ArtifactRef, EditRequest, ThreadState, Version } from '../queue/types.ts';
 import type { EditContext, EditOutcome, EditProcessor } from './edit-processor.ts';
 
 export interface EditProcessorDeps {
   config: Config;
   logger: Logger;
-  versions: VersionStore;
+  /** The thread's versions and clips. */
+  threads: ThreadState;
   artifacts: ArtifactStore;
   pool: BrowserPool;
   /** @defaultValue built from `config.openai` */
@@ -37,7 +38,7 @@ async function undo(
   request: EditRequest,
   context: EditContext,
 ): Promise<EditOutcome> {
-  const before = await deps.versions.list(request.thread);
+  const before = await deps.threads.list(request.thread);
   // A retry finds the version already dropped; the store's per-request record makes its undo a no-op.
   if (context.attempt === 1 && before.length < 2) {
     throw new CutroomError(ErrorCode.NothingToUndo, `undo: thread has ${before.length} version(s)`, {
@@ -47,7 +48,7 @@ async function undo(
           : 'This is the first version; there is nothing before it.',
     });
   }
-  const current = await deps.versions.undo(request.thread, { requestId: request.id });
+  const current = await deps.threads.undo(request.thread, { requestId: request.id });
   if (!current?.render) {
     throw new CutroomError(ErrorCode.NoVersion, 'undo: the previous version has no render', {
       userMessage: 'There is no earlier render to go back to.',
@@ -70,14 +71,15 @@ async function edit(
   request: EditRequest,
   context: EditContext,
 ): Promise<EditOutcome> {
-  const { config, versions, artifacts, pool } = deps;
-  const latest = await versions.latest(request.thread);
+  const { config, threads, artifacts, pool } = deps;
+  const latest = await threads.latest(request.thread);
   // A retried job whose version was already saved only has its delivery left to do.
   if (latest?.requestId === request.id) {
     await deliverResult(request, context, latest);
     return { version: latest.number, summary: latest.summary };
   }
-  const assets = mergeAssets(latest?.assets ?? [], request.assets);
+  // The thread's clips first (their order is what earlier scripts index), then this request's new ones.
+  const assets = await threads.addClips(request.thread, request.assets);
   if (assets.length === 0) {
     throw new CutroomError(ErrorCode.NoAssets, 'edit: no clips in the request or the thread', {
       userMessage: 'There is no clip to edit yet: attach a video (or audio/image) file and ask again.',
@@ -115,10 +117,14 @@ async function edit(
           const sheet = event.previewPath;
           pending.push(
             artifacts
-              .write(previewKey(request.id, `preview-${index}.jpg`), createReadStream(sheet), {
-                name: `preview-${index}.jpg`,
-                mimeType: 'image/jpeg',
-              })
+              .write(
+                previewKey(request.thread, request.id, `preview-${index}.jpg`),
+                createReadStream(sheet),
+                {
+                  name: `preview-${index}.jpg`,
+                  mimeType: 'image/jpeg',
+                },
+              )
               .then((file) => {
                 lastPreview = file;
                 return context.deliver(
@@ -149,14 +155,14 @@ async function edit(
     }
     await context.progress({ stage: 'uploading', text: 'Saving the video…' });
     const render = await artifacts.write(
-      requestRenderKey(request.thread, request.id),
+      renderKey(request.thread, request.id),
       createReadStream(outcome.renderPath),
       {
         name: 'cutroom.mp4',
         mimeType: 'video/mp4',
       },
     );
-    const version = await versions.append(request.thread, {
+    const version = await threads.append(request.thread, {
       prompt: request.prompt,
       assets,
       script: outcome.script,
@@ -191,12 +197,6 @@ async function deliverResult(request: EditRequest, context: EditContext, version
     },
     { key: `${request.id}:result` },
   );
-}
-
-/** The thread's clips first (their order is what earlier scripts index), then the new ones, without repeats. */
-function mergeAssets(previous: StoredAsset[], added: StoredAsset[]): StoredAsset[] {
-  const keys = new Set(previous.map((a) => a.key));
-  return [...previous, ...added.filter((a) => !keys.has(a.key))];
 }
 
 function verdictLine(verdict: Verdict | undefined): string {

@@ -1,11 +1,12 @@
-/** @module Periodic retention sweep of the artifact store (CUTROOM_RETENTION_DAYS). */
+/** @module Periodic retention sweep of the artifact store: a thread's files go when its state expires (CUTROOM_RETENTION_DAYS). */
 import type { Logger } from '../logger.ts';
 import type { ArtifactStore } from '../queue/artifact-store.ts';
+import type { RedisThreadStore } from '../queue/thread-store.ts';
 
 export interface RetentionSweeperOptions {
   store: ArtifactStore;
-  /** Files older than this are deleted; 0 keeps everything. */
-  retentionMs: number;
+  /** Says which threads are still alive; their lifetime is the retention. */
+  threads: Pick<RedisThreadStore, 'hasLiveArtifacts' | 'lifetimeMs'>;
   /** @defaultValue 3600000 (hourly) */
   intervalMs?: number;
   logger: Logger;
@@ -13,12 +14,12 @@ export interface RetentionSweeperOptions {
 
 /** Sweeps once at start, then every `intervalMs`. Every worker may run one: deletions are idempotent. */
 export function startRetentionSweeper(options: RetentionSweeperOptions): { close(): Promise<void> } {
-  const { store, retentionMs, logger } = options;
-  if (retentionMs <= 0) return { close: async () => {} };
+  const { store, threads, logger } = options;
+  if (threads.lifetimeMs <= 0) return { close: async () => {} };
   let running: Promise<void> = Promise.resolve();
   const sweep = () => {
     running = store
-      .sweep({ olderThanMs: retentionMs })
+      .sweep({ olderThanMs: threads.lifetimeMs, isLive: (scope) => threads.hasLiveArtifacts(scope) })
       .then((deleted) => {
         if (deleted > 0) logger.info({ deleted }, 'retention sweep deleted old artifacts');
       })

@@ -11,7 +11,7 @@ import { createSilentLogger, type Logger } from '../../src/logger.ts';
 import { ArtifactStore } from '../../src/queue/artifact-store.ts';
 import { EditQueue } from '../../src/queue/edit-queue.ts';
 import { closeRedisConnection, createRedisConnection } from '../../src/queue/redis-connection.ts';
-import { RedisVersionStore } from '../../src/queue/thread-state.ts';
+import { RedisThreadStore } from '../../src/queue/thread-store.ts';
 import type { EditRequest } from '../../src/queue/types.ts';
 import { EditWorker } from '../../src/worker/edit-worker.ts';
 import { createEditProcessor } from '../../src/worker/process-edit.ts';
@@ -29,7 +29,7 @@ export interface SlackStack {
   config: Config;
   connection: Redis;
   store: ArtifactStore;
-  versions: RedisVersionStore;
+  threads: RedisThreadStore;
   edits: EditQueue;
   bot: SlackBot;
   worker: EditWorker;
@@ -82,7 +82,7 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
     const connection = createRedisConnection(options.redisUrl);
     cleanups.push(() => closeRedisConnection(connection));
     const store = new ArtifactStore({ root: path.join(dataDir, 'artifacts') });
-    const versions = new RedisVersionStore({ redis: connection, prefix });
+    const threads = new RedisThreadStore({ redis: connection, prefix });
     const edits = new EditQueue({ connection, prefix });
     cleanups.push(() => edits.close());
 
@@ -92,7 +92,7 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
       connection,
       prefix,
       logger,
-      processor: createEditProcessor({ config, logger, versions, artifacts: store, pool }),
+      processor: createEditProcessor({ config, logger, threads, artifacts: store, pool }),
     });
     cleanups.push(() => worker.close());
     await worker.start();
@@ -117,7 +117,7 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
       config,
       connection,
       store,
-      versions,
+      threads,
       edits,
       bot,
       worker,

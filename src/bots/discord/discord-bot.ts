@@ -22,7 +22,8 @@ import type { ArtifactStore } from '../../queue/artifact-store.ts';
 import { DeliveryConsumer, DeliveryConsumerEvents, DeliveryQueue } from '../../queue/delivery-queue.ts';
 import { EditQueue } from '../../queue/edit-queue.ts';
 import { RateLimiter } from '../../queue/rate-limiter.ts';
-import { ThreadRegistry } from '../../queue/thread-state.ts';
+import { StatusMessages } from '../../queue/thread-state.ts';
+import { RedisThreadStore } from '../../queue/thread-store.ts';
 import type { ThreadRef } from '../../queue/types.ts';
 import { BotCore, BotMessages, type IncomingRequest } from '../shared/bot-core.ts';
 import { stripMentions } from '../shared/parse-thread-command.ts';
@@ -30,7 +31,6 @@ import { isDiscordPlaceAllowed } from './discord-access.ts';
 import { toIncomingFile } from './discord-attachments.ts';
 import { createDiscordClient } from './discord-client.ts';
 import { createDiscordDeliveryHandler } from './discord-delivery-handler.ts';
-import { DiscordUploadLimits } from './discord-upload-limits.ts';
 import { ButtonIds, CLIP_OPTION_NAMES, EDIT_COMMAND_NAME } from './edit-command.ts';
 
 export interface StartDiscordBotOptions {
@@ -112,17 +112,19 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
   const prefix = options.prefix ?? 'cutroom';
   const client = createDiscordClient({ apiUrl: discord.apiUrl });
   const deliveries = new DeliveryQueue({ connection, prefix });
-  const edits = new EditQueue({ connection, prefix, deliveries });
-  const registry = new ThreadRegistry({ redis: connection, prefix });
-  const uploadLimits = new DiscordUploadLimits({ redis: connection, prefix });
+  const edits = new EditQueue({ connection, prefix });
+  const threads = new RedisThreadStore({
+    redis: connection,
+    prefix,
+    lifetimeMs: config.limits.retentionDays * 24 * 3600 * 1000,
+  });
+  const registry = new StatusMessages({ redis: connection, prefix });
   const core = new BotCore({
     platform: 'discord',
     logger,
-    redis: connection,
-    prefix,
     edits,
     deliveries,
-    threads: registry,
+    threads,
     rateLimiter: new RateLimiter({
       redis: connection,
       prefix,
@@ -140,7 +142,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
     handler: createDiscordDeliveryHandler({
       client,
       registry,
-      uploadLimits,
+      threads,
       pathOf: (key) => store.pathFor(key),
       logger,
     }),
@@ -215,10 +217,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
     const thread = channel?.isThread() ? channel : await startThreadFrom(reply, prompt);
     const ref = await threadRefOf(thread, interaction.guildId);
     if (interaction.attachmentSizeLimit) {
-      await uploadLimits.remember(
-        { threadId: thread.id, guildId: interaction.guildId },
-        interaction.attachmentSizeLimit,
-      );
+      await threads.rememberUploadLimit(ref, interaction.attachmentSizeLimit);
     }
     await core.handle({
       id: `discord:${interaction.id}`,

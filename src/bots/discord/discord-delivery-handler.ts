@@ -16,18 +16,18 @@ import {
 import { CutroomError, ErrorCode, isCutroomError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { DeliveryContext, DeliveryHandler } from '../../queue/delivery-queue.ts';
-import type { ThreadRegistry } from '../../queue/thread-state.ts';
+import type { StatusMessages } from '../../queue/thread-state.ts';
+import type { RedisThreadStore } from '../../queue/thread-store.ts';
 import type { Delivery } from '../../queue/types.ts';
 import { formatError, formatResult } from '../shared/format-result.ts';
 import { formatStatus, isTerminalStage } from '../shared/format-status.ts';
-import type { DiscordUploadLimits } from './discord-upload-limits.ts';
 import { ButtonIds } from './edit-command.ts';
 import { DEFAULT_DISCORD_UPLOAD_LIMIT_BYTES, describeFit, fitToUploadLimit } from './fit-to-upload-limit.ts';
 
 export interface DiscordDeliveryHandlerOptions {
   client: Client;
-  registry: ThreadRegistry;
-  uploadLimits: DiscordUploadLimits;
+  registry: StatusMessages;
+  threads: Pick<RedisThreadStore, 'uploadLimit'>;
   /** Local path of an artifact key. */
   pathOf: (key: string) => string;
   logger: Logger;
@@ -75,7 +75,7 @@ function isApiError(error: unknown, code: number): boolean {
  * Retry-After) are waited out by discord.js's REST queue before the call resolves.
  */
 export function createDiscordDeliveryHandler(options: DiscordDeliveryHandlerOptions): DeliveryHandler {
-  const { client, registry, uploadLimits, logger } = options;
+  const { client, registry, threads, logger } = options;
 
   async function channelOf(delivery: Delivery): Promise<SendableChannels> {
     try {
@@ -153,10 +153,7 @@ export function createDiscordDeliveryHandler(options: DiscordDeliveryHandlerOpti
     context: DeliveryContext,
   ) {
     const limitBytes =
-      (await uploadLimits.lookup({
-        threadId: delivery.thread.threadId,
-        guildId: delivery.thread.workspaceId,
-      })) ??
+      (await threads.uploadLimit(delivery.thread)) ??
       options.defaultUploadLimitBytes ??
       DEFAULT_DISCORD_UPLOAD_LIMIT_BYTES;
     const dir = await mkdtemp(path.join(options.tmpDir ?? tmpdir(), 'cutroom-discord-'));

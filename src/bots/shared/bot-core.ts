@@ -1,13 +1,11 @@
 /** @module The platform-neutral request flow of a chat bot: who may ask, what they asked, and what gets queued. */
-import type { Redis } from 'ioredis';
 import { ErrorCode, TimeoutError, toCutroomError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { AssetLimits } from '../../queue/asset-limits.ts';
 import type { DeliveryQueue } from '../../queue/delivery-queue.ts';
 import type { EditQueue } from '../../queue/edit-queue.ts';
-import { DEFAULT_PREFIX } from '../../queue/queue-names.ts';
 import type { RateLimiter } from '../../queue/rate-limiter.ts';
-import type { ThreadRegistry } from '../../queue/thread-state.ts';
+import type { RedisThreadStore } from '../../queue/thread-store.ts';
 import {
   type Delivery,
   type EditRequest,
@@ -59,13 +57,10 @@ export interface Allowlist {
 export interface BotCoreOptions {
   platform: Platform;
   logger: Logger;
-  /** Remembers seen event ids and each thread's latest request. */
-  redis: Redis;
-  /** @defaultValue 'cutroom' */
-  prefix?: string;
   edits: Pick<EditQueue, 'enqueue' | 'cancel'>;
   deliveries: Pick<DeliveryQueue, 'enqueue'>;
-  threads: Pick<ThreadRegistry, 'claim' | 'owns'>;
+  /** Event dedupe, thread ownership and each thread's latest request. */
+  threads: Pick<RedisThreadStore, 'claim' | 'owns' | 'latestRequest' | 'firstSighting'>;
   /** Absent: no rate limits. */
   rateLimiter?: Pick<RateLimiter, 'consume'>;
   store: AttachmentStore;
@@ -73,8 +68,6 @@ export interface BotCoreOptions {
   allowlist: Allowlist;
   /** Shows at once that the bot took the request (Slack: a reaction). Failures are logged, not fatal. */
   acknowledge?: (request: IncomingRequest) => Promise<void>;
-  /** How long an event id is remembered. @defaultValue 24 h (Slack retries within minutes) */
-  dedupeTtlMs?: number;
   /** Longest time for downloading and probing a request's files. @defaultValue 600000 */
   ingestTimeoutMs?: number;
 }
@@ -98,14 +91,12 @@ export const BotMessages = {
  * thin and a retried event never posts twice.
  */
 export class BotCore {
-  private readonly options: BotCoreOptions & { prefix: string; dedupeTtlMs: number; ingestTimeoutMs: number };
+  private readonly options: BotCoreOptions & { ingestTimeoutMs: number };
   private readonly lanes = new Map<string, Promise<RequestOutcome>>();
 
   constructor(options: BotCoreOptions) {
     this.options = {
       ...options,
-      prefix: options.prefix ?? DEFAULT_PREFIX,
-      dedupeTtlMs: options.dedupeTtlMs ?? 24 * 3600 * 1000,
       ingestTimeoutMs: options.ingestTimeoutMs ?? 600_000,
     };
   }
@@ -141,7 +132,7 @@ export class BotCore {
       thread: threadKey(request.thread),
       requestId: request.id,
     });
-    if (!(await this.firstSighting(request.id))) {
+    if (!(await this.options.threads.firstSighting(request.id))) {
       logger.debug('duplicate event ignored');
       return 'duplicate';
     }
@@ -216,8 +207,7 @@ export class BotCore {
     }
 
     // From here on the bot takes part in the thread, so a corrected upload works as a plain reply.
-    await this.options.threads.claim(thread);
-    await this.rememberLatest(thread, request.id);
+    await this.options.threads.claim(thread, request.id);
 
     let assets: EditRequest['assets'] = [];
     if (command.kind === 'edit' && files.length > 0) {
@@ -228,6 +218,7 @@ export class BotCore {
           files,
           store: this.options.store,
           limits: this.options.limits,
+          thread,
           requestId: request.id,
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
@@ -265,12 +256,19 @@ export class BotCore {
   }
 
   private async cancel(request: IncomingRequest, logger: Logger): Promise<RequestOutcome> {
-    const target = request.targetRequestId ?? (await this.latestRequest(request.thread));
+    const target = request.targetRequestId ?? (await this.options.threads.latestRequest(request.thread));
     const result = target ? await this.options.edits.cancel(target) : 'not_found';
     logger.info({ target, result }, 'cancel requested');
     if (result === 'not_found' || result === 'finished') {
       await this.reply(request, BotMessages.nothingToCancel);
       return 'nothing_to_cancel';
+    }
+    if (target && result === 'removed') {
+      // A running job says "Cancelled." itself; a removed one never runs, so the bot says it.
+      await this.options.deliveries.enqueue(
+        { kind: 'status', thread: request.thread, requestId: target, stage: 'cancelled', text: 'Cancelled.' },
+        { key: `${target}:cancelled` },
+      );
     }
     return 'cancel_requested';
   }
@@ -279,23 +277,6 @@ export class BotCore {
     this.options.acknowledge?.(request).catch((error: unknown) => {
       logger.warn({ err: error }, 'could not acknowledge the request');
     });
-  }
-
-  private async firstSighting(id: string): Promise<boolean> {
-    const key = `${this.options.prefix}:bots:seen:${id}`;
-    return (await this.options.redis.set(key, '1', 'PX', this.options.dedupeTtlMs, 'NX')) === 'OK';
-  }
-
-  private async rememberLatest(thread: ThreadRef, requestId: string): Promise<void> {
-    await this.options.redis.set(this.latestKey(thread), requestId, 'EX', 90 * 24 * 3600);
-  }
-
-  private async latestRequest(thread: ThreadRef): Promise<string | undefined> {
-    return (await this.options.redis.get(this.latestKey(thread))) ?? undefined;
-  }
-
-  private latestKey(thread: ThreadRef): string {
-    return `${this.options.prefix}:bots:latest-request:${threadKey(thread)}`;
   }
 
   private async status(

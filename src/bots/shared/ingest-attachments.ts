@@ -9,7 +9,7 @@ import {
   assertAssetDuration,
   assertAssetSize,
 } from '../../queue/asset-limits.ts';
-import type { StoredAsset } from '../../queue/types.ts';
+import type { StoredAsset, ThreadRef } from '../../queue/types.ts';
 
 /** A file as a chat platform announces it; nothing is downloaded until `open()`. */
 export interface IncomingFile {
@@ -29,6 +29,8 @@ export interface IngestAttachmentsOptions {
   files: IncomingFile[];
   store: AttachmentStore;
   limits: AssetLimits;
+  /** Files are kept with the thread, so they expire with it. */
+  thread: ThreadRef;
   /** Keys are grouped by request so a retried request overwrites its own files only. */
   requestId: string;
   signal?: AbortSignal;
@@ -82,7 +84,7 @@ export async function ingestAttachments(options: IngestAttachmentsOptions): Prom
   try {
     for (const [index, file] of files.entries()) {
       signal?.throwIfAborted();
-      const key = uploadKey(options.requestId, index, file.name);
+      const key = uploadKey(options.thread, options.requestId, index, file.name);
       const body = await file.open(signal);
       stored.push(key);
       await store.write(key, body, {

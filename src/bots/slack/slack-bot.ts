@@ -11,9 +11,10 @@ import type { Logger } from '../../logger.ts';
 import type { ArtifactStore } from '../../queue/artifact-store.ts';
 import { DeliveryConsumer, DeliveryConsumerEvents, DeliveryQueue } from '../../queue/delivery-queue.ts';
 import { EditQueue } from '../../queue/edit-queue.ts';
-import { DEFAULT_PREFIX } from '../../queue/queue-names.ts';
 import { RateLimiter } from '../../queue/rate-limiter.ts';
-import { ThreadRegistry } from '../../queue/thread-state.ts';
+import { DEFAULT_PREFIX } from '../../queue/redis-keys.ts';
+import { StatusMessages } from '../../queue/thread-state.ts';
+import { RedisThreadStore } from '../../queue/thread-store.ts';
 import type { ThreadRef } from '../../queue/types.ts';
 import { BotCore, type IncomingRequest } from '../shared/bot-core.ts';
 import { SlackActions } from './slack-blocks.ts';
@@ -116,8 +117,12 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   }
 
   const deliveries = new DeliveryQueue({ connection, prefix });
-  const edits = new EditQueue({ connection, prefix, deliveries });
-  const threads = new ThreadRegistry({ redis: connection, prefix });
+  const edits = new EditQueue({ connection, prefix });
+  const threads = new RedisThreadStore({
+    redis: connection,
+    prefix,
+    lifetimeMs: options.config.limits.retentionDays * 24 * 3600 * 1000,
+  });
   const { limits } = options.config;
   const files: SlackFilesOptions = {
     client: app.client,
@@ -128,8 +133,6 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   const core = new BotCore({
     platform: 'slack',
     logger,
-    redis: connection,
-    prefix,
     edits,
     deliveries,
     threads,
@@ -211,7 +214,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
 
   const deliverer = new SlackDeliverer({
     client: app.client,
-    threads,
+    threads: new StatusMessages({ redis: connection, prefix }),
     store: options.store,
     redis: connection,
     logger,

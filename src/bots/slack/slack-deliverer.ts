@@ -5,9 +5,9 @@ import { CutroomError, ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { ArtifactStore } from '../../queue/artifact-store.ts';
 import type { DeliveryContext } from '../../queue/delivery-queue.ts';
-import { DEFAULT_PREFIX } from '../../queue/queue-names.ts';
+import { DEFAULT_PREFIX, RedisKeys } from '../../queue/redis-keys.ts';
 import { RetryAfterError } from '../../queue/retry-after-error.ts';
-import type { ThreadRegistry } from '../../queue/thread-state.ts';
+import type { StatusMessages } from '../../queue/thread-state.ts';
 import type { Delivery, ThreadRef } from '../../queue/types.ts';
 import { formatError, formatResult } from '../shared/format-result.ts';
 import { formatStatus, isTerminalStage, type StatusDelivery } from '../shared/format-status.ts';
@@ -19,7 +19,7 @@ type WebClient = webApi.WebClient;
 
 export interface SlackDelivererOptions {
   client: WebClient;
-  threads: Pick<ThreadRegistry, 'getStatusMessage' | 'setStatusMessage'>;
+  threads: Pick<StatusMessages, 'getStatusMessage' | 'setStatusMessage'>;
   store: Pick<ArtifactStore, 'createReadStream' | 'stat'>;
   /** Remembers which uploads already happened, so a retried delivery never posts a file twice. */
   redis: Redis;
@@ -199,7 +199,7 @@ export class SlackDeliverer {
 
   /** Runs a posting step at most once per key, across retries and restarts. */
   private async once(key: string, step: () => Promise<unknown>): Promise<void> {
-    const marker = `${this.options.prefix}:slack:delivered:${key}`;
+    const marker = new RedisKeys(this.options.prefix).delivered(key);
     if ((await this.options.redis.exists(marker)) === 1) return;
     await step();
     await this.options.redis.set(marker, '1', 'EX', 7 * 24 * 3600);

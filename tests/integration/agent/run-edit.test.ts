@@ -5,12 +5,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentProgress } from '../../../src/agent/agent-progress.ts';
-import { LocalVersionStore } from '../../../src/agent/local-version-store.ts';
 import { type EditOutcome, type RunEditOptions, runEdit } from '../../../src/agent/run-edit.ts';
 import type { BrowserPool } from '../../../src/browser/browser-pool.ts';
 import type { EditSession, LoadableAsset } from '../../../src/browser/types.ts';
 import { CutroomError } from '../../../src/errors.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
+import { LocalThreadStore } from '../../../src/queue/local-thread-store.ts';
 import type { ThreadRef, Version } from '../../../src/queue/types.ts';
 import {
   OpenAiFakeServer,
@@ -343,7 +343,7 @@ describe('runEdit with real Chromium and the OpenAI-compatible fake', { timeout:
   it('builds a follow-up on the previous version, and undo goes back to it', {
     timeout: 240_000,
   }, async () => {
-    const store = new LocalVersionStore(out.dir);
+    const store = new LocalThreadStore(out.dir);
     const thread: ThreadRef = { platform: 'cli', channelId: 'c', threadId: 't' };
     const save = (prompt: string, o: EditOutcome) =>
       store.append(thread, {

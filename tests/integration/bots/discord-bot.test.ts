@@ -10,14 +10,14 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DiscordBot, startDiscordBot } from '../../../src/bots/discord/discord-bot.ts';
 import { createDiscordDeliveryHandler } from '../../../src/bots/discord/discord-delivery-handler.ts';
-import { DiscordUploadLimits } from '../../../src/bots/discord/discord-upload-limits.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
 import { ArtifactStore } from '../../../src/queue/artifact-store.ts';
 import { DeliveryQueue } from '../../../src/queue/delivery-queue.ts';
 import { EditQueue } from '../../../src/queue/edit-queue.ts';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
-import { ThreadRegistry } from '../../../src/queue/thread-state.ts';
+import { StatusMessages } from '../../../src/queue/thread-state.ts';
+import { RedisThreadStore } from '../../../src/queue/thread-store.ts';
 import type { Delivery, EditRequest, ThreadRef } from '../../../src/queue/types.ts';
 import { DiscordFakeServer, type FakeMessage, type FakeUser } from '../../fakes/discord-fake-server.ts';
 import { ffprobe } from '../../helpers/mp4-inspect.ts';
@@ -365,8 +365,8 @@ describe('Discord bot', () => {
     const { job, threadId } = await startEdit(h);
     const handler = createDiscordDeliveryHandler({
       client: h.bot.client,
-      registry: new ThreadRegistry({ redis: h.connection, prefix: h.prefix }),
-      uploadLimits: new DiscordUploadLimits({ redis: h.connection, prefix: h.prefix }),
+      registry: new StatusMessages({ redis: h.connection, prefix: h.prefix }),
+      threads: new RedisThreadStore({ redis: h.connection, prefix: h.prefix }),
       pathOf: (key) => h.store.pathFor(key),
       logger: createSilentLogger(),
     });

@@ -102,7 +102,7 @@ async function startStory(env: Record<string, string> = {}): Promise<Story> {
     processor: createEditProcessor({
       config,
       logger,
-      versions: services.versions,
+      threads: services.threads,
       artifacts: services.artifacts,
       pool,
     }),
@@ -192,7 +192,7 @@ describe('Discord end to end', () => {
       { timeoutMs: 60_000, what: 'the undo reply naming version 1' },
     );
     expect(back.author.id).toBe(story.discord.botUser.id);
-    const latest = await story.services.versions.latest({
+    const latest = await story.services.threads.latest({
       platform: 'discord',
       workspaceId: story.discord.guilds[0].id,
       channelId: story.channelId,

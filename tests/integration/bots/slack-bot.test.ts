@@ -516,7 +516,7 @@ describe('Slack deliveries', () => {
         { what: stage },
       );
     }
-    const sheet = await h.store.write(previewKey(requestId, 'sheet-1.jpg'), clip.subarray(0, 2048), {
+    const sheet = await h.store.write(previewKey(thread, requestId, 'sheet-1.jpg'), clip.subarray(0, 2048), {
       name: 'sheet-1.jpg',
       mimeType: 'image/jpeg',
     });
@@ -527,7 +527,7 @@ describe('Slack deliveries', () => {
       file: sheet,
       text: '👀 Check 1: approve — the title sits well.',
     });
-    const render = await h.store.write(renderKey(thread, 2), clip, {
+    const render = await h.store.write(renderKey(thread, requestId), clip, {
       name: 'cutroom-v2.mp4',
       mimeType: 'video/mp4',
     });

@@ -19,8 +19,8 @@ import { createSilentLogger } from '../../../src/logger.ts';
 import { ArtifactStore, renderKey } from '../../../src/queue/artifact-store.ts';
 import { type DeliveryConsumer, DeliveryQueue } from '../../../src/queue/delivery-queue.ts';
 import { EditQueue } from '../../../src/queue/edit-queue.ts';
-import { jobIdFor } from '../../../src/queue/queue-names.ts';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
+import { jobIdFor } from '../../../src/queue/redis-keys.ts';
 import type { Delivery } from '../../../src/queue/types.ts';
 import type { EditProcessor } from '../../../src/worker/edit-processor.ts';
 import { EditWorker } from '../../../src/worker/edit-worker.ts';
@@ -63,7 +63,7 @@ describe('EditWorker with remote browser servers', () => {
     connection = createRedisConnection(redis.url);
     prefix = uniquePrefix();
     deliveries = new DeliveryQueue({ connection, prefix });
-    queue = new EditQueue({ connection, prefix, attempts: 3, backoffMs: 50, deliveries });
+    queue = new EditQueue({ connection, prefix, attempts: 3, backoffMs: 50 });
     ({ delivered, consumer } = await collectDeliveries({ connection, prefix }));
     out = await mkdtemp(path.join(tmpdir(), 'cutroom-remote-'));
     store = new ArtifactStore({ root: path.join(out, 'artifacts') });
@@ -102,7 +102,7 @@ describe('EditWorker with remote browser servers', () => {
           signal: ctx.signal,
           onProgress: (p) => onRenderProgress?.(p, ctx.attempt),
         });
-        const ref = await store.write(renderKey(request.thread, 1), createReadStream(file), {
+        const ref = await store.write(renderKey(request.thread, request.id), createReadStream(file), {
           name: 'edit.mp4',
           mimeType: 'video/mp4',
         });
@@ -147,7 +147,7 @@ describe('EditWorker with remote browser servers', () => {
     await waitUntil(() => delivered.some((d) => d.kind === 'result'), { what: 'result delivery' });
     const result = delivered.find((d) => d.kind === 'result');
     expect(result?.kind === 'result' && result.durationSeconds).toBeCloseTo(3, 0);
-    const probe = await ffprobe(store.pathFor(renderKey(request.thread, 1)));
+    const probe = await ffprobe(store.pathFor(renderKey(request.thread, request.id)));
     expect(probe.duration).toBeCloseTo(3, 0);
     expect(probe.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 1280, height: 720 });
     expect(sessionsOpened(server)).toBe(1);
@@ -182,7 +182,7 @@ describe('EditWorker with remote browser servers', () => {
     expect(sessionsOpened(survivor)).toBe(1);
     expect(delivered.filter((d) => d.kind === 'result')).toHaveLength(1);
     expect(delivered.filter((d) => d.kind === 'error')).toEqual([]);
-    const probe = await ffprobe(store.pathFor(renderKey(request.thread, 1)));
+    const probe = await ffprobe(store.pathFor(renderKey(request.thread, request.id)));
     expect(probe.duration).toBeCloseTo(3, 0);
   }, 360_000);
 });

@@ -66,32 +66,6 @@ describe('queues', () => {
       expect(await queue.position('slack:unknown')).toBeUndefined();
     });
 
-    it('tells the user their place in line when a delivery queue is attached', async () => {
-      const deliveries = deliveryQueue();
-      const queue = new EditQueue({ connection, prefix, deliveries });
-      closers.push(queue);
-      const first = makeRequest();
-      const second = makeRequest();
-      await queue.enqueue(first);
-      await queue.enqueue(second);
-      const { delivered } = await consume({ connection, prefix });
-      await waitUntil(() => delivered.length === 2, { what: 'two statuses' });
-      expect(delivered).toEqual([
-        expect.objectContaining({
-          requestId: first.id,
-          stage: 'queued',
-          queuePosition: 1,
-          text: 'Queued: yours is next.',
-        }),
-        expect.objectContaining({
-          requestId: second.id,
-          stage: 'queued',
-          queuePosition: 2,
-          text: 'Queued: 1 request ahead of yours.',
-        }),
-      ]);
-    });
-
     it('rejects a malformed request before queueing it', async () => {
       const queue = editQueue();
       await expect(queue.enqueue({ ...makeRequest(), thread: undefined } as never)).rejects.toThrow();

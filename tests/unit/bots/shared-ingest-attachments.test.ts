@@ -37,9 +37,13 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 async function failure(files: IncomingFile[]): Promise<CutroomError> {
-  const error = await ingestAttachments({ files, store, limits, requestId: 'slack:Ev1' }).catch(
-    (e: unknown) => e,
-  );
+  const error = await ingestAttachments({
+    files,
+    store,
+    limits,
+    thread: { platform: 'slack', channelId: 'C1', threadId: '1.1' },
+    requestId: 'slack:Ev1',
+  }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(CutroomError);
   return error as CutroomError;
 }

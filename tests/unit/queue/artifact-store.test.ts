@@ -4,7 +4,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ArtifactStore, renderKey, safeFileName, uploadKey } from '../../../src/queue/artifact-store.ts';
+import {
+  ArtifactStore,
+  artifactScopeOf,
+  fittedRenderKey,
+  previewKey,
+  renderKey,
+  safeFileName,
+  uploadKey,
+} from '../../../src/queue/artifact-store.ts';
 
 describe('ArtifactStore', () => {
   let root: string;
@@ -60,15 +68,44 @@ describe('ArtifactStore', () => {
     expect(await store.stat('uploads/r2/0-big.mp4')).toBeUndefined();
   });
 
-  it('sweeps files older than the retention and keeps newer ones', async () => {
-    await store.write('renders/t/v1.mp4', Buffer.from('old'), { name: 'v1.mp4', mimeType: 'video/mp4' });
-    await store.write('renders/t/v2.mp4', Buffer.from('new'), { name: 'v2.mp4', mimeType: 'video/mp4' });
-    await store.write('uploads/old/0-a.mp4', Buffer.from('old'), { name: 'a.mp4', mimeType: 'video/mp4' });
-    const tenDaysAgo = new Date(Date.now() - 10 * 24 * 3600 * 1000);
-    await utimes(store.pathFor('renders/t/v1.mp4'), tenDaysAgo, tenDaysAgo);
-    await utimes(store.pathFor('uploads/old/0-a.mp4'), tenDaysAgo, tenDaysAgo);
+  const DAY_MS = 24 * 3600 * 1000;
+  const thread = { platform: 'slack', channelId: 'C', threadId: '1.2' } as const;
+  const write = (key: string) => store.write(key, Buffer.from('x'), { name: 'x', mimeType: 'video/mp4' });
+  const age = (key: string, days: number) => {
+    const then = new Date(Date.now() - days * DAY_MS);
+    return utimes(store.pathFor(key), then, then);
+  };
 
-    expect(await store.sweep({ olderThanMs: 7 * 24 * 3600 * 1000 })).toBe(2);
+  it('sweeps a thread’s files together once its state has expired and they are old', async () => {
+    const clip = uploadKey(thread, 'slack:Ev1', 0, 'a.mp4');
+    const render = renderKey(thread, 'slack:Ev1');
+    await write(clip);
+    await write(render);
+    await age(clip, 10);
+    await age(render, 10);
+
+    expect(await store.sweep({ olderThanMs: 7 * DAY_MS, isLive: async () => true })).toBe(0);
+    expect(await store.sweep({ olderThanMs: 7 * DAY_MS, isLive: async () => false })).toBe(2);
+    expect(await readdir(path.join(root, 'threads'))).toEqual([]);
+  });
+
+  it('keeps an expired thread’s folder while anything in it is recent (a request being taken in)', async () => {
+    const old = uploadKey(thread, 'slack:Ev1', 0, 'a.mp4');
+    await write(old);
+    await age(old, 10);
+    await write(uploadKey(thread, 'slack:Ev2', 0, 'b.mp4'));
+    expect(await store.sweep({ olderThanMs: 7 * DAY_MS, isLive: async () => false })).toBe(0);
+    expect(await store.stat(old)).toBeDefined();
+  });
+
+  it('sweeps files outside thread folders one by one by age', async () => {
+    await write('renders/t/v1.mp4');
+    await write('renders/t/v2.mp4');
+    await write('uploads/old/0-a.mp4');
+    await age('renders/t/v1.mp4', 10);
+    await age('uploads/old/0-a.mp4', 10);
+
+    expect(await store.sweep({ olderThanMs: 7 * DAY_MS, isLive: async () => true })).toBe(2);
     expect(await store.stat('renders/t/v1.mp4')).toBeUndefined();
     expect(await store.stat('renders/t/v2.mp4')).toBeDefined();
     expect(await readdir(root)).toEqual(['renders']);
@@ -76,11 +113,18 @@ describe('ArtifactStore', () => {
 
   it('builds keys that are always valid, whatever the user named the file', () => {
     for (const name of ['../../etc/passwd', 'my clip (final).MOV', '.env', 'ünïcødé.mp4', '']) {
-      expect(() => store.pathFor(uploadKey('slack:Ev1', 0, name))).not.toThrow();
+      expect(() => store.pathFor(uploadKey(thread, 'slack:Ev1', 0, name))).not.toThrow();
     }
     expect(safeFileName('my clip (final).MOV')).toBe('my_clip_final_.MOV');
-    expect(renderKey({ platform: 'slack', channelId: 'C', threadId: '1.2' }, 3)).toMatch(
-      /^renders\/[0-9a-f]{24}\/v3\.mp4$/,
-    );
+    expect(renderKey(thread, 'slack:Ev1')).toMatch(/^threads\/[0-9a-f]{24}\/renders\/[0-9a-f]{24}\.mp4$/);
+  });
+
+  it('keeps every artifact of a thread under one folder, and fitted copies beside their render', () => {
+    const scope = `threads/${artifactScopeOf(thread)}/`;
+    const render = renderKey(thread, 'slack:Ev1');
+    for (const key of [uploadKey(thread, 'r', 0, 'a.mp4'), previewKey(thread, 'r', 'p.jpg'), render]) {
+      expect(key.startsWith(scope)).toBe(true);
+    }
+    expect(fittedRenderKey(render, 1000)).toBe(render.replace(/\.mp4$/, '-fit-1000.mp4'));
   });
 });

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalVersionStore } from '../../../src/agent/local-version-store.ts';
-import type { ThreadRef, Version } from '../../../src/queue/types.ts';
+import { LocalThreadStore } from '../../../src/queue/local-thread-store.ts';
+import type { StoredAsset, ThreadRef, Version } from '../../../src/queue/types.ts';
 
 const thread: ThreadRef = { platform: 'cli', channelId: 'local', threadId: 'default' };
 const other: ThreadRef = { platform: 'slack', channelId: 'C1', threadId: '123.456' };
@@ -12,7 +12,7 @@ function draft(prompt: string): Omit<Version, 'number'> {
   return { prompt, assets: [], script: [`// ${prompt}`], verdicts: [], createdAt: Date.now() };
 }
 
-describe('LocalVersionStore', () => {
+describe('LocalThreadStore', () => {
   let root: string;
   beforeEach(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'cutroom-versions-'));
@@ -22,7 +22,7 @@ describe('LocalVersionStore', () => {
   });
 
   it('numbers versions from 1 and lists them in order, per thread', async () => {
-    const store = new LocalVersionStore(root);
+    const store = new LocalThreadStore(root);
     expect(await store.latest(thread)).toBeUndefined();
     await store.append(thread, draft('a'));
     const second = await store.append(thread, draft('b'));
@@ -33,7 +33,7 @@ describe('LocalVersionStore', () => {
   });
 
   it('undo returns the previous version and keeps the undone one on disk', async () => {
-    const store = new LocalVersionStore(root);
+    const store = new LocalThreadStore(root);
     await store.append(thread, draft('a'));
     await store.append(thread, draft('b'));
     expect((await store.undo(thread))?.prompt).toBe('a');
@@ -47,9 +47,30 @@ describe('LocalVersionStore', () => {
   });
 
   it('leaves no temporary files after writes', async () => {
-    const store = new LocalVersionStore(root);
+    const store = new LocalThreadStore(root);
     await Promise.all([store.append(thread, draft('x'))]);
     const files = await readdir(store.threadDir(thread));
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('keeps the thread’s clips in upload order, each once', async () => {
+    const store = new LocalThreadStore(root);
+    const clip = (key: string): StoredAsset => ({
+      key,
+      name: `${key}.mp4`,
+      mimeType: 'video/mp4',
+      size: 1,
+      kind: 'video',
+      duration: 1,
+      width: 2,
+      height: 2,
+      hasAudio: false,
+    });
+    expect(await store.clips(thread)).toEqual([]);
+    await store.addClips(thread, [clip('a'), clip('b')]);
+    const all = await store.addClips(thread, [clip('b'), clip('c')]);
+    expect(all.map((c) => c.key)).toEqual(['a', 'b', 'c']);
+    expect(await store.clips(thread)).toEqual(all);
+    expect(await store.clips(other)).toEqual([]);
   });
 });

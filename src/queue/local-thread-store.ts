@@ -1,17 +1,19 @@
-/** @module Versions of a thread kept as JSON files in a local directory (the store behind `cutroom edit`). */
+/** @module A thread's versions and clips kept as JSON files in a local directory (the store behind `cutroom edit`). */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CutroomError, ErrorCode } from '../errors.ts';
-import { type ThreadRef, threadKey, type Version, type VersionStore } from '../queue/types.ts';
+import { type StoredAsset, type ThreadRef, type ThreadState, threadKey, type Version } from './types.ts';
 
 const VERSION_FILE = /^v(\d{6})\.json$/;
+const CLIPS_FILE = 'clips.json';
 
 /**
- * One folder per thread under `root`, one `vNNNNNN.json` per version. Writes go to a temporary file renamed into
- * place, so a crash never leaves half a version. Undo moves the latest file into `undone/` instead of deleting it.
+ * One folder per thread under `root`, one `vNNNNNN.json` per version and `clips.json`. Writes go to a temporary
+ * file renamed into place, so a crash never leaves half a version. Undo moves the latest file into `undone/`
+ * instead of deleting it. One process at a time: the CLI runs one edit and exits.
  */
-export class LocalVersionStore implements VersionStore {
+export class LocalThreadStore implements ThreadState {
   constructor(readonly root: string) {}
 
   async latest(thread: ThreadRef): Promise<Version | undefined> {
@@ -62,7 +64,32 @@ export class LocalVersionStore implements VersionStore {
     return versions.at(-2);
   }
 
-  /** The folder of one thread; also where the caller may keep that thread's files (assets, renders). */
+  async clips(thread: ThreadRef): Promise<StoredAsset[]> {
+    try {
+      return JSON.parse(
+        await readFile(path.join(this.threadDir(thread), CLIPS_FILE), 'utf8'),
+      ) as StoredAsset[];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  async addClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]> {
+    const all = await this.clips(thread);
+    const keys = new Set(all.map((clip) => clip.key));
+    for (const clip of clips) {
+      if (keys.has(clip.key)) continue;
+      keys.add(clip.key);
+      all.push(clip);
+    }
+    const dir = this.threadDir(thread);
+    await mkdir(dir, { recursive: true });
+    await writeAtomic(path.join(dir, CLIPS_FILE), `${JSON.stringify(all, null, 2)}\n`);
+    return all;
+  }
+
+  /** The folder of one thread. */
   threadDir(thread: ThreadRef): string {
     return path.join(this.root, threadKey(thread).replace(/[^A-Za-z0-9._-]/g, '_'));
   }

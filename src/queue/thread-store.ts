@@ -1,0 +1,261 @@
+/**
+ * @module A thread's state in Redis: versions, clips, ownership, the latest request, the upload limit, the
+ * per-thread run lock and event dedupe, all under one lifetime policy.
+ */
+import type { Redis } from 'ioredis';
+import { CutroomError, ErrorCode } from '../errors.ts';
+import { DEFAULT_PREFIX, RedisKeys, type ThreadKeys } from './redis-keys.ts';
+import { type StoredAsset, type ThreadRef, type ThreadState, threadKey, type Version } from './types.ts';
+
+export interface RedisThreadStoreOptions {
+  redis: Redis;
+  /** @defaultValue 'cutroom' */
+  prefix?: string;
+  /**
+   * How long a thread lives after its last activity: its versions, clips, ownership and (through
+   * the artifact sweeper) its files expire together. 0 keeps threads for ever.
+   * @defaultValue 30 days (CUTROOM_RETENTION_DAYS)
+   */
+  lifetimeMs?: number;
+  /** How long a platform event id is remembered as handled. @defaultValue 24 h (platforms retry within minutes) */
+  eventDedupeMs?: number;
+}
+
+// The order of a thread's keys in every script below; `touch` refreshes all of them together.
+const THREAD_KEY_ORDER = [
+  'versions',
+  'counter',
+  'byRequest',
+  'undone',
+  'clips',
+  'owner',
+  'latestRequest',
+  'uploadLimit',
+  'artifactsLive',
+] as const satisfies readonly (keyof ThreadKeys)[];
+
+// ARGV[1] is the lifetime in ms ('0': keep). Every script that writes thread state ends in touch(),
+// so a write and the refresh of the whole thread's lifetime are one atomic step.
+const TOUCH = `
+local function touch()
+  local ttl = tonumber(ARGV[1])
+  redis.call('SET', KEYS[9], '1')
+  for i = 1, #KEYS do
+    if ttl > 0 then redis.call('PEXPIRE', KEYS[i], ttl) else redis.call('PERSIST', KEYS[i]) end
+  end
+end
+`;
+
+// Appends atomically so two workers never hand out the same number; numbers are never reused after an
+// undo, so a render named after its request is never overwritten.
+const APPEND_SCRIPT = `${TOUCH}
+if ARGV[3] ~= '' then
+  local existing = redis.call('HGET', KEYS[3], ARGV[3])
+  if existing then touch() return existing end
+end
+local n = redis.call('INCR', KEYS[2])
+local json = '{"number":' .. n .. ',' .. string.sub(ARGV[2], 2)
+redis.call('RPUSH', KEYS[1], json)
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], json) end
+touch()
+return json
+`;
+
+const UNDO_SCRIPT = `${TOUCH}
+if ARGV[2] ~= '' then
+  local done = redis.call('HGET', KEYS[4], ARGV[2])
+  if done then return done end
+end
+if redis.call('LLEN', KEYS[1]) == 0 then return false end
+redis.call('RPOP', KEYS[1])
+local latest = redis.call('LINDEX', KEYS[1], -1) or ''
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], ARGV[2], latest) end
+touch()
+return latest
+`;
+
+const ADD_CLIPS_SCRIPT = `${TOUCH}
+local seen = {}
+for _, item in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do seen[cjson.decode(item).key] = true end
+for i = 2, #ARGV do
+  local key = cjson.decode(ARGV[i]).key
+  if not seen[key] then
+    redis.call('RPUSH', KEYS[5], ARGV[i])
+    seen[key] = true
+  end
+end
+touch()
+return redis.call('LRANGE', KEYS[5], 0, -1)
+`;
+
+const CLAIM_SCRIPT = `${TOUCH}
+redis.call('SET', KEYS[6], ARGV[2])
+redis.call('SET', KEYS[7], ARGV[3])
+touch()
+return 1
+`;
+
+const SET_UPLOAD_LIMIT_SCRIPT = `${TOUCH}
+redis.call('SET', KEYS[8], ARGV[2])
+touch()
+return 1
+`;
+
+const TOUCH_SCRIPT = `${TOUCH}
+touch()
+return 1
+`;
+
+const RENEW_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * The one owner of thread state in Redis. Each write refreshes the lifetime of every key of the
+ * thread, so nothing of a thread outlives the rest, and the artifact sweeper deletes the thread's
+ * files by the same rule (`hasLiveArtifacts`).
+ */
+export class RedisThreadStore implements ThreadState {
+  readonly keys: RedisKeys;
+  readonly lifetimeMs: number;
+  private readonly redis: Redis;
+  private readonly eventDedupeMs: number;
+
+  constructor(options: RedisThreadStoreOptions) {
+    this.redis = options.redis;
+    this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.lifetimeMs = options.lifetimeMs ?? 30 * DAY_MS;
+    this.eventDedupeMs = options.eventDedupeMs ?? DAY_MS;
+    for (const [name, value] of [
+      ['lifetimeMs', this.lifetimeMs],
+      ['eventDedupeMs', this.eventDedupeMs],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0) {
+        throw new TypeError(`RedisThreadStoreOptions.${name} must be a non-negative integer, got ${value}`);
+      }
+    }
+  }
+
+  async latest(thread: ThreadRef): Promise<Version | undefined> {
+    const json = await this.redis.lindex(this.keys.thread(thread).versions, -1);
+    return json ? (JSON.parse(json) as Version) : undefined;
+  }
+
+  async list(thread: ThreadRef): Promise<Version[]> {
+    const items = await this.redis.lrange(this.keys.thread(thread).versions, 0, -1);
+    return items.map((json) => JSON.parse(json) as Version);
+  }
+
+  async append(thread: ThreadRef, version: Omit<Version, 'number'>): Promise<Version> {
+    const { number: _ignored, ...rest } = version as Version;
+    const json = await this.run<string>(APPEND_SCRIPT, thread, JSON.stringify(rest), version.requestId ?? '');
+    return JSON.parse(json) as Version;
+  }
+
+  /** @throws CutroomError nothing_to_undo when the thread has no version. */
+  async undo(thread: ThreadRef, options: { requestId?: string } = {}): Promise<Version | undefined> {
+    const result = await this.run<string | null>(UNDO_SCRIPT, thread, options.requestId ?? '');
+    if (result === null) {
+      throw new CutroomError(ErrorCode.NothingToUndo, `undo: thread ${threadKey(thread)} has no versions`, {
+        userMessage: 'There is nothing to undo in this thread yet.',
+      });
+    }
+    return result === '' ? undefined : (JSON.parse(result) as Version);
+  }
+
+  async clips(thread: ThreadRef): Promise<StoredAsset[]> {
+    const items = await this.redis.lrange(this.keys.thread(thread).clips, 0, -1);
+    return items.map((json) => JSON.parse(json) as StoredAsset);
+  }
+
+  async addClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]> {
+    const items = await this.run<string[]>(
+      ADD_CLIPS_SCRIPT,
+      thread,
+      ...clips.map((clip) => JSON.stringify(clip)),
+    );
+    return items.map((json) => JSON.parse(json) as StoredAsset);
+  }
+
+  /** Marks the thread as the bot's and `requestId` as its latest request (what `cancel` stops). */
+  async claim(thread: ThreadRef, requestId: string): Promise<void> {
+    await this.run(CLAIM_SCRIPT, thread, String(Date.now()), requestId);
+  }
+
+  /** Whether the bot takes part in the thread (replies elsewhere are ignored). */
+  async owns(thread: ThreadRef): Promise<boolean> {
+    return (await this.redis.exists(this.keys.thread(thread).owner)) === 1;
+  }
+
+  async latestRequest(thread: ThreadRef): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.thread(thread).latestRequest)) ?? undefined;
+  }
+
+  /** Keeps the thread (and everything it holds) alive for another lifetime. */
+  async touch(thread: ThreadRef): Promise<void> {
+    await this.run(TOUCH_SCRIPT, thread);
+  }
+
+  /**
+   * Remembers the largest upload the platform accepts in the thread and its workspace (Discord
+   * reports it only on interactions; replies and mentions then use the remembered value).
+   */
+  async rememberUploadLimit(thread: ThreadRef, bytes: number): Promise<void> {
+    await this.run(SET_UPLOAD_LIMIT_SCRIPT, thread, String(bytes));
+    if (thread.workspaceId) {
+      const key = this.keys.workspaceUploadLimit(thread.platform, thread.workspaceId);
+      if (this.lifetimeMs > 0) await this.redis.set(key, String(bytes), 'PX', this.lifetimeMs);
+      else await this.redis.set(key, String(bytes));
+    }
+  }
+
+  /** The thread's upload limit, else its workspace's, else undefined. */
+  async uploadLimit(thread: ThreadRef): Promise<number | undefined> {
+    const keys = [this.keys.thread(thread).uploadLimit];
+    if (thread.workspaceId) keys.push(this.keys.workspaceUploadLimit(thread.platform, thread.workspaceId));
+    const values = await this.redis.mget(...keys);
+    const value = Number(values.find((v) => v !== null));
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  }
+
+  /** Whether the thread whose artifacts live under `threads/<scope>` is still alive (for the sweeper). */
+  async hasLiveArtifacts(scope: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.artifactsLive(scope))) === 1;
+  }
+
+  /**
+   * Takes the thread's run lock for `holder` (a job id), or confirms `holder` already has it (a
+   * recovered job). One request runs per thread at a time: each builds on the version before it.
+   */
+  async acquireLock(thread: ThreadRef, holder: string, ttlMs: number): Promise<boolean> {
+    const key = this.keys.threadLock(thread);
+    if ((await this.redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK') return true;
+    return (await this.redis.get(key)) === holder;
+  }
+
+  async renewLock(thread: ThreadRef, holder: string, ttlMs: number): Promise<void> {
+    await this.redis.eval(RENEW_LOCK, 1, this.keys.threadLock(thread), holder, ttlMs);
+  }
+
+  async releaseLock(thread: ThreadRef, holder: string): Promise<void> {
+    await this.redis.eval(RELEASE_LOCK, 1, this.keys.threadLock(thread), holder);
+  }
+
+  /** true the first time an event id is seen; platforms retry events, and a retry must do nothing. */
+  async firstSighting(eventId: string): Promise<boolean> {
+    const key = this.keys.eventSeen(eventId);
+    return (await this.redis.set(key, '1', 'PX', this.eventDedupeMs, 'NX')) === 'OK';
+  }
+
+  private async run<T>(script: string, thread: ThreadRef, ...args: string[]): Promise<T> {
+    const keys = this.keys.thread(thread);
+    return (await this.redis.eval(
+      script,
+      THREAD_KEY_ORDER.length,
+      ...THREAD_KEY_ORDER.map((name) => keys[name]),
+      String(this.lifetimeMs),
+      ...args,
+    )) as T;
+  }
+}

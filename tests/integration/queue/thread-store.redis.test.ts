@@ -1,0 +1,168 @@
+// Redis-only suite: a thread's versions, clips, ownership, lock and lifetime are state in a real redis-server.
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
+import { RedisThreadStore } from '../../../src/queue/thread-store.ts';
+import type { StoredAsset, ThreadRef, Version } from '../../../src/queue/types.ts';
+import { uniquePrefix, waitUntil } from '../../helpers/queue-fixtures.ts';
+import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
+
+const thread: ThreadRef = { platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadId: 'T1' };
+const draft = (prompt: string, extra: Partial<Version> = {}): Omit<Version, 'number'> => ({
+  prompt,
+  assets: [],
+  script: [`composition.add(${JSON.stringify(prompt)})`],
+  verdicts: [],
+  createdAt: 1,
+  ...extra,
+});
+
+const clip = (key: string): StoredAsset => ({
+  key,
+  name: `${key}.mp4`,
+  mimeType: 'video/mp4',
+  size: 10,
+  kind: 'video',
+  duration: 2.5,
+  width: 320,
+  height: 240,
+  hasAudio: true,
+});
+
+describe('RedisThreadStore', () => {
+  let redis: TestRedis;
+  let connection: Redis;
+  let store: RedisThreadStore;
+  let prefix: string;
+
+  beforeEach(async () => {
+    redis = await startTestRedis();
+    connection = createRedisConnection(redis.url);
+    prefix = uniquePrefix();
+    store = new RedisThreadStore({ redis: connection, prefix });
+  });
+
+  afterEach(async () => {
+    await closeRedisConnection(connection);
+    await redis.close();
+  });
+
+  it('numbers versions per thread and keeps the full script and empty lists intact', async () => {
+    const v1 = await store.append(thread, draft('first'));
+    const v2 = await store.append(thread, draft('second'));
+    const other = await store.append({ ...thread, threadId: 'T2' }, draft('elsewhere'));
+    expect([v1.number, v2.number, other.number]).toEqual([1, 2, 1]);
+    expect(await store.latest(thread)).toEqual(v2);
+    expect((await store.list(thread)).map((v) => v.prompt)).toEqual(['first', 'second']);
+    expect(v2.assets).toEqual([]);
+    expect(v2.script).toEqual(['composition.add("second")']);
+  });
+
+  it('keeps one version when the same request appends twice', async () => {
+    const a = await store.append(thread, draft('retry me', { requestId: 'discord:1' }));
+    const b = await store.append(thread, draft('retry me again', { requestId: 'discord:1' }));
+    expect(b).toEqual(a);
+    expect(await store.list(thread)).toHaveLength(1);
+  });
+
+  it('undo returns the previous version and never reuses a dropped number', async () => {
+    await store.append(thread, draft('one'));
+    await store.append(thread, draft('two'));
+    expect((await store.undo(thread))?.prompt).toBe('one');
+    expect((await store.append(thread, draft('three'))).number).toBe(3);
+  });
+
+  it('undoes once per request, however often the request runs', async () => {
+    await store.append(thread, draft('one'));
+    await store.append(thread, draft('two'));
+    await store.append(thread, draft('three'));
+    expect((await store.undo(thread, { requestId: 'u1' }))?.prompt).toBe('two');
+    expect((await store.undo(thread, { requestId: 'u1' }))?.prompt).toBe('two');
+    expect(await store.list(thread)).toHaveLength(2);
+  });
+
+  it('refuses to undo in a thread without versions, with nothing_to_undo', async () => {
+    await expect(store.undo(thread)).rejects.toMatchObject({
+      code: 'nothing_to_undo',
+      userMessage: 'There is nothing to undo in this thread yet.',
+    });
+  });
+
+  it('keeps the thread’s clips in upload order, each once, apart from its versions', async () => {
+    expect(await store.clips(thread)).toEqual([]);
+    await store.addClips(thread, [clip('a'), clip('b')]);
+    const all = await store.addClips(thread, [clip('b'), clip('c')]);
+    expect(all).toEqual([clip('a'), clip('b'), clip('c')]);
+    expect(await store.clips(thread)).toEqual(all);
+    expect(await store.list(thread)).toEqual([]);
+    expect(await store.clips({ ...thread, threadId: 'T2' })).toEqual([]);
+  });
+
+  it('remembers which threads the bot owns and each thread’s latest request', async () => {
+    expect(await store.owns(thread)).toBe(false);
+    expect(await store.latestRequest(thread)).toBeUndefined();
+    await store.claim(thread, 'discord:1');
+    await store.claim(thread, 'discord:2');
+    expect(await store.owns(thread)).toBe(true);
+    expect(await store.latestRequest(thread)).toBe('discord:2');
+    expect(await store.owns({ ...thread, threadId: 'T9' })).toBe(false);
+  });
+
+  it('sees each event id once', async () => {
+    expect(await store.firstSighting('discord:42')).toBe(true);
+    expect(await store.firstSighting('discord:42')).toBe(false);
+    expect(await store.firstSighting('discord:43')).toBe(true);
+  });
+
+  it('gives the run lock to one holder at a time, and again to the same holder', async () => {
+    expect(await store.acquireLock(thread, 'job-a', 10_000)).toBe(true);
+    expect(await store.acquireLock(thread, 'job-b', 10_000)).toBe(false);
+    expect(await store.acquireLock(thread, 'job-a', 10_000)).toBe(true);
+    await store.releaseLock(thread, 'job-b');
+    expect(await store.acquireLock(thread, 'job-b', 10_000)).toBe(false);
+    await store.releaseLock(thread, 'job-a');
+    expect(await store.acquireLock(thread, 'job-b', 10_000)).toBe(true);
+  });
+
+  it('uses the thread’s upload limit, else its workspace’s', async () => {
+    expect(await store.uploadLimit(thread)).toBeUndefined();
+    await store.rememberUploadLimit(thread, 25_000_000);
+    expect(await store.uploadLimit(thread)).toBe(25_000_000);
+    expect(await store.uploadLimit({ ...thread, threadId: 'T2' })).toBe(25_000_000);
+    expect(await store.uploadLimit({ ...thread, workspaceId: 'G2', threadId: 'T3' })).toBeUndefined();
+  });
+
+  it('lets a thread’s versions, clips, ownership and artifacts expire together after its last activity', async () => {
+    const short = new RedisThreadStore({ redis: connection, prefix, lifetimeMs: 1500 });
+    await short.claim(thread, 'discord:1');
+    await short.addClips(thread, [clip('a')]);
+    await short.append(thread, draft('one'));
+    const { versions, counter, clips, owner, latestRequest, artifactsLive } = short.keys.thread(thread);
+    const ttls = await Promise.all(
+      [versions, counter, clips, owner, latestRequest, artifactsLive].map((key) => connection.pttl(key)),
+    );
+    for (const ttl of ttls) expect(ttl).toBeGreaterThan(0);
+    expect(Math.max(...ttls) - Math.min(...ttls)).toBeLessThan(200);
+
+    await waitUntil(async () => !(await short.owns(thread)), { what: 'the thread to expire' });
+    expect(await short.list(thread)).toEqual([]);
+    expect(await short.clips(thread)).toEqual([]);
+    expect(await short.latestRequest(thread)).toBeUndefined();
+  });
+
+  it('refreshes the whole thread’s lifetime on activity', async () => {
+    const short = new RedisThreadStore({ redis: connection, prefix, lifetimeMs: 60_000 });
+    await short.append(thread, draft('one'));
+    await connection.pexpire(short.keys.thread(thread).versions, 500);
+    await short.addClips(thread, [clip('a')]);
+    expect(await connection.pttl(short.keys.thread(thread).versions)).toBeGreaterThan(30_000);
+  });
+
+  it('keeps a thread for ever when the lifetime is 0', async () => {
+    const forever = new RedisThreadStore({ redis: connection, prefix, lifetimeMs: 0 });
+    await forever.claim(thread, 'discord:1');
+    await forever.append(thread, draft('one'));
+    expect(await connection.pttl(forever.keys.thread(thread).versions)).toBe(-1);
+    expect(await connection.pttl(forever.keys.thread(thread).owner)).toBe(-1);
+  });
+});
