@@ -1,6 +1,6 @@
 /**
  * @module Queue benchmark with a no-op processor: enqueue-to-start latency (p50/p95) and jobs per second for one
- * and two worker processes, and deliveries per second. Run directly (`node --import tsx bench/queue-bench.ts`) or
+ * and two worker processes, deliveries per second, and how posting to several threads at once overlaps slow posts. Run directly (`node --import tsx bench/queue-bench.ts`) or
  * through `runQueueBench()`. The same file is the worker child process when CUTROOM_BENCH_ROLE=worker.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import { DeliveryConsumer, DeliveryQueue } from '../src/queue/delivery-queue.ts';
+import { DeliveryConsumer } from '../src/deliveries/delivery-consumer.ts';
+import { DeliveryQueue } from '../src/deliveries/delivery-queue.ts';
 import { EditQueue } from '../src/queue/edit-queue.ts';
 import { startEmbeddedRedis } from '../src/queue/embedded-redis.ts';
 import { closeRedisConnection, createRedisConnection } from '../src/queue/redis-connection.ts';
 import { jobIdFor } from '../src/queue/redis-keys.ts';
+import { RedisThreadStore } from '../src/queue/thread-store.ts';
 import type { EditRequest } from '../src/queue/types.ts';
 import { EditWorker } from '../src/worker/edit-worker.ts';
 
@@ -22,6 +24,8 @@ const SELF = fileURLToPath(import.meta.url);
 const LATENCY_SAMPLES = 100;
 const THROUGHPUT_JOBS = 1000;
 const DELIVERIES = 2000;
+const SLOW_POSTS = 160;
+const SLOW_POST_MS = 20;
 
 function request(prompt: string): EditRequest {
   return {
@@ -40,9 +44,12 @@ async function runBenchWorker(): Promise<void> {
   const env = process.env;
   const prefix = env.CUTROOM_BENCH_PREFIX ?? 'bench';
   const connection = createRedisConnection(env.CUTROOM_BENCH_REDIS ?? '');
+  const deliveries = new DeliveryQueue({ connection, prefix });
   const worker = new EditWorker({
     connection,
     prefix,
+    deliveries,
+    threads: new RedisThreadStore({ redis: connection, prefix }),
     processor: async (req) => {
       if (req.prompt === 'latency')
         await connection.rpush(`${prefix}:bench:latency`, Date.now() - req.receivedAt);
@@ -52,6 +59,7 @@ async function runBenchWorker(): Promise<void> {
   });
   process.once('SIGTERM', async () => {
     await worker.close();
+    await deliveries.close();
     await closeRedisConnection(connection);
     process.exit(0);
   });
@@ -171,6 +179,38 @@ async function benchDeliveries(redis: Redis): Promise<Record<string, number>> {
   }
 }
 
+/**
+ * Posts that each take SLOW_POST_MS (a platform's round trip) into `threads` threads: one thread's
+ * posts run in order, so only posts to different threads can overlap.
+ */
+async function benchSlowPosts(redis: Redis, threads: number): Promise<number> {
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const deliveries = new DeliveryQueue({ connection: redis, prefix });
+  let posted = 0;
+  const consumer = new DeliveryConsumer({
+    connection: redis,
+    prefix,
+    platform: 'slack',
+    handler: async () => {
+      await new Promise((r) => setTimeout(r, SLOW_POST_MS));
+      posted++;
+    },
+  });
+  try {
+    for (let i = 0; i < SLOW_POSTS; i++) {
+      const thread = { platform: 'slack' as const, channelId: 'C-bench', threadId: `T-${i % threads}` };
+      await deliveries.enqueue({ kind: 'message', thread, requestId: `bench:${i}`, text: `message ${i}` });
+    }
+    const started = performance.now();
+    await consumer.start();
+    while (posted < SLOW_POSTS) await new Promise((r) => setTimeout(r, 10));
+    return Math.round(SLOW_POSTS / ((performance.now() - started) / 1000));
+  } finally {
+    await consumer.close();
+    await deliveries.close();
+  }
+}
+
 /** Runs the whole benchmark against a private redis-server and prints a small table. */
 export async function runQueueBench(): Promise<Record<string, number | string>> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cutroom-queue-bench-'));
@@ -184,6 +224,8 @@ export async function runQueueBench(): Promise<Record<string, number | string>> 
       ...(await benchWorkers(redis, server.url, 1)),
       ...(await benchWorkers(redis, server.url, 2)),
       ...(await benchDeliveries(redis)),
+      [`posted_per_s_${SLOW_POST_MS}ms_posts_1_thread`]: await benchSlowPosts(redis, 1),
+      [`posted_per_s_${SLOW_POST_MS}ms_posts_8_threads`]: await benchSlowPosts(redis, 8),
     };
     console.table(Object.entries(results).map(([metric, value]) => ({ metric, value })));
     return results;

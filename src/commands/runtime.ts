@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import { HttpServer } from '../http/http-server.ts';
 import { registerQueueDepthSource } from '../http/metrics.ts';
 import type { Logger } from '../logger.ts';
-import { openQueueServices, type QueueServices } from '../queue/queue-services.ts';
+import { openServices, type Services } from '../open-services.ts';
 
 /** Something closed on shutdown, in reverse order of starting. */
 export interface Closable {
@@ -14,7 +14,7 @@ export interface Closable {
 }
 
 export interface Runtime {
-  services: QueueServices;
+  services: Services;
   /** Created, not listening yet: bots mount their routes first, then the command calls `start()`. */
   http: HttpServer;
 }
@@ -27,9 +27,9 @@ export async function openRuntime(
   config: Config,
   logger: Logger,
   parts: Closable[],
-  queues: (services: QueueServices) => Queue[],
+  queues: (services: Services) => Queue[],
 ): Promise<Runtime> {
-  const services = await openQueueServices({ config, logger });
+  const services = await openServices({ config, logger });
   parts.push({ name: 'queue services', close: () => services.close() });
   const unregister = registerQueueMetrics(services);
   parts.push({ name: 'metrics', close: async () => unregister() });
@@ -44,10 +44,10 @@ export async function openRuntime(
   return { services, http };
 }
 
-function registerQueueMetrics(services: QueueServices): () => void {
+function registerQueueMetrics(services: Services): () => void {
   return registerQueueDepthSource(async () => {
     const samples = [];
-    const depth = await services.editQueue.depth();
+    const depth = await services.edits.depth();
     for (const [state, count] of Object.entries(depth)) samples.push({ queue: 'edits', state, count });
     for (const [platform, count] of Object.entries(await services.deliveries.depths())) {
       samples.push({ queue: `deliveries-${platform}`, state: 'pending', count });

@@ -4,12 +4,12 @@ import { startSlackBot } from '../bots/slack/slack-bot.ts';
 import type { Config } from '../config.ts';
 import type { HttpServer } from '../http/http-server.ts';
 import type { Logger } from '../logger.ts';
-import type { QueueServices } from '../queue/queue-services.ts';
+import type { Services } from '../open-services.ts';
 
 export interface StartBotsContext {
   config: Config;
   logger: Logger;
-  services: QueueServices;
+  services: Services;
   /** Not listening yet: bots mount their routes (`http.mount('/slack/events', …)`) before it starts. */
   http: HttpServer;
 }
@@ -25,22 +25,11 @@ export async function startBots(ctx: StartBotsContext): Promise<RunningBot[]> {
   const bots: RunningBot[] = [];
   try {
     if (config.slack) {
-      const slack = await startSlackBot({
-        config,
-        logger,
-        connection: services.redis,
-        store: services.artifacts,
-        http,
-      });
+      const slack = await startSlackBot({ config, logger, services, http });
       bots.push({ name: `slack (${slack.mode})`, close: () => slack.close() });
     }
     if (config.discord) {
-      const discord = await startDiscordBot({
-        config,
-        logger,
-        connection: services.redis,
-        store: services.artifacts,
-      });
+      const discord = await startDiscordBot({ config, logger, services });
       bots.push({ name: 'discord', close: () => discord.close() });
     }
   } catch (error) {

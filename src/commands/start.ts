@@ -10,7 +10,7 @@ export async function start(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: process.stderr.isTTY });
   await serve(logger, async (parts) => {
     const { services, http } = await openRuntime(config, logger, parts, (s) => [
-      s.editQueue.queue,
+      s.edits.queue,
       ...(['slack', 'discord'] as const).map((p) => s.deliveries.queueFor(p)),
     ]);
     // Bots mount their HTTP routes before the server starts listening.

@@ -2,19 +2,14 @@
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import type { QueueServices } from '../queue/queue-services.ts';
+import type { Services } from '../open-services.ts';
+import { createEditProcessor } from '../worker/edit-processor.ts';
 import { EditWorker } from '../worker/edit-worker.ts';
-import { createEditProcessor } from '../worker/process-edit.ts';
 import { startRetentionSweeper } from '../worker/retention-sweeper.ts';
 import { type Closable, openRuntime, serve } from './runtime.ts';
 
 /** Starts `concurrency` jobs' worth of edit workers against the shared queues, plus the artifact sweep. */
-export async function startEditWorker(
-  services: QueueServices,
-  logger: Logger,
-  config: Config,
-  parts: Closable[],
-) {
+export async function startEditWorker(services: Services, logger: Logger, config: Config, parts: Closable[]) {
   const sweeper = startRetentionSweeper({
     store: services.artifacts,
     threads: services.threads,
@@ -28,6 +23,9 @@ export async function startEditWorker(
   parts.push({ name: 'browser pool', close: () => pool.close() });
   const worker = new EditWorker({
     connection: services.redis,
+    prefix: services.prefix,
+    deliveries: services.deliveries,
+    threads: services.threads,
     concurrency: config.worker.concurrency,
     logger: logger.child({ component: 'worker' }),
     processor: createEditProcessor({
@@ -48,7 +46,7 @@ export async function worker(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, pretty: process.stderr.isTTY });
   await serve(logger, async (parts) => {
-    const { services, http } = await openRuntime(config, logger, parts, (s) => [s.editQueue.queue]);
+    const { services, http } = await openRuntime(config, logger, parts, (s) => [s.edits.queue]);
     await http.start();
     parts.push({ name: 'http', close: () => http.close() });
     await startEditWorker(services, logger, config, parts);

@@ -111,11 +111,6 @@ export class RedisKeys {
     return `${this.prefix}:status:${requestId}`;
   }
 
-  /** Order of a request's status deliveries, so the consumer posts only the newest. */
-  statusSeq(requestId: string): string {
-    return `${this.prefix}:status-seq:${requestId}`;
-  }
-
   /** Set while a status delivery of the request waits in the queue, so reports in between add no job. */
   statusPending(requestId: string): string {
     return `${this.prefix}:status-pending:${requestId}`;

@@ -1,4 +1,4 @@
-/** @module The messages that cross Redis: edit requests (bots → workers) and deliveries (workers → bots). */
+/** @module The shapes bots, workers and the agent share: threads, stored clips, versions and edit requests (bots → workers). */
 import { z } from 'zod';
 
 export const PlatformSchema = z.enum(['slack', 'discord', 'cli']);
@@ -88,53 +88,3 @@ export const EditRequestSchema = z.object({
   uploadLimitBytes: z.number().int().positive().optional(),
 });
 export type EditRequest = z.infer<typeof EditRequestSchema>;
-
-export const StageSchema = z.enum([
-  'queued',
-  'downloading',
-  'replaying',
-  'editing',
-  'searching_docs',
-  'checking_frames',
-  'rendering',
-  'uploading',
-  'done',
-  'failed',
-  'cancelled',
-]);
-export type Stage = z.infer<typeof StageSchema>;
-
-const DeliveryBase = z.object({
-  thread: ThreadRefSchema,
-  requestId: z.string(),
-});
-
-export const DeliverySchema = z.discriminatedUnion('kind', [
-  /** Update the one status message of a request in place (created on first use). */
-  DeliveryBase.extend({
-    kind: z.literal('status'),
-    stage: StageSchema,
-    text: z.string(),
-    percent: z.number().min(0).max(100).optional(),
-    queuePosition: z.number().int().nonnegative().optional(),
-  }),
-  /** A preview contact sheet after a visual check, with the verdict in one line. */
-  DeliveryBase.extend({ kind: z.literal('preview'), file: ArtifactRefSchema, text: z.string() }),
-  /** The final render with its summary. */
-  DeliveryBase.extend({
-    kind: z.literal('result'),
-    file: ArtifactRefSchema,
-    text: z.string(),
-    version: z.number().int().positive(),
-    durationSeconds: z.number().nonnegative(),
-  }),
-  /** A user-facing failure: code plus plain words. */
-  DeliveryBase.extend({
-    kind: z.literal('error'),
-    code: z.string(),
-    text: z.string(),
-  }),
-  /** Any other short reply (undo notices, refusals). */
-  DeliveryBase.extend({ kind: z.literal('message'), text: z.string() }),
-]);
-export type Delivery = z.infer<typeof DeliverySchema>;

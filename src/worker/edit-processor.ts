@@ -1,41 +1,247 @@
-/** @module The contract between the edit worker and the code that does an edit (agent + browser). */
+/**
+ * @module The job processor behind `cutroom worker` and `cutroom edit`: turns an edit request into a
+ * thread version (agent + browser) and its deliveries, and an undo into the version before.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { LlmClient } from '../agent/llm-client.ts';
+import { type EditOutcome, runEdit } from '../agent/run-edit.ts';
+import type { Verdict } from '../agent/verdict.ts';
+import type { BrowserPool } from '../browser/browser-pool.ts';
+import type { Config } from '../config.ts';
+import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { ArtifactRef, Delivery, EditRequest, Stage } from '../queue/types.ts';
+import { type ArtifactStore, previewKey, renderKey } from '../queue/artifact-store.ts';
+import type { ArtifactRef, EditRequest, StoredAsset, ThreadState, Version } from '../queue/types.ts';
+import { fitRender } from './fit-render.ts';
+import type { JobContext, JobOutcome, JobProcessor } from './job-processor.ts';
 
-export interface EditProgress {
-  stage: Stage;
-  /** 0–100 when known. */
-  percent?: number;
-  text: string;
-  /** Files produced so far (preview sheets …), for the dashboard. */
-  artifacts?: ArtifactRef[];
-}
-
-export interface EditContext {
-  /** Aborted on cancel or shutdown; pass it to every wait (LLM calls, browser). */
-  signal: AbortSignal;
-  /** Updates the request's status message (throttled to about one post a second). */
-  progress(progress: EditProgress): Promise<void>;
-  /**
-   * Posts into the thread. Each delivery gets an idempotency key (default: request id, kind and its
-   * count within this attempt), so a retried job re-posting the same things posts nothing twice.
-   */
-  deliver(delivery: Delivery, options?: { key?: string }): Promise<void>;
-  jobId: string;
-  /** 1 on the first try, counting crashes and retries. */
-  attempt: number;
-  /** Carries `jobId`, `platform` and `thread`. */
+export interface EditProcessorDeps {
+  config: Config;
   logger: Logger;
+  /** The thread's versions and clips (Redis for chat, files for `cutroom edit`). */
+  threads: ThreadState;
+  artifacts: ArtifactStore;
+  pool: BrowserPool;
+  /** @defaultValue built from `config.openai` */
+  llm?: LlmClient;
 }
 
-export interface EditOutcome {
-  /** The version the edit produced, if any. */
-  version?: number;
-  summary?: string;
+/** How long a job waits for a browser session before it is retried later. */
+const ACQUIRE_TIMEOUT_MS = 120_000;
+
+export function createEditProcessor(deps: EditProcessorDeps): JobProcessor {
+  return async function processEdit(request, context) {
+    return request.kind === 'undo' ? undo(deps, request, context) : edit(deps, request, context);
+  };
+}
+
+async function undo(deps: EditProcessorDeps, request: EditRequest, context: JobContext): Promise<JobOutcome> {
+  const before = await deps.threads.list(request.thread);
+  // A retry finds the version already dropped; the store's per-request record makes its undo a no-op.
+  if (context.attempt === 1 && before.length < 2) {
+    throw new CutroomError(ErrorCode.NothingToUndo, `undo: thread has ${before.length} version(s)`, {
+      userMessage:
+        before.length === 0
+          ? 'There is nothing to undo yet.'
+          : 'This is the first version; there is nothing before it.',
+    });
+  }
+  const current = await deps.threads.undo(request.thread, { requestId: request.id });
+  if (!current?.render) {
+    throw new CutroomError(ErrorCode.NoVersion, 'undo: the previous version has no render', {
+      userMessage: 'There is no earlier render to go back to.',
+    });
+  }
+  await deliverVersion(
+    deps,
+    request,
+    context,
+    current,
+    `Back to version ${current.number}. ${current.summary ?? ''}`,
+  );
+  return { version: current.number, summary: current.summary };
+}
+
+async function edit(deps: EditProcessorDeps, request: EditRequest, context: JobContext): Promise<JobOutcome> {
+  const { threads } = deps;
+  const latest = await threads.latest(request.thread);
+  // A retried job whose version was already saved only has its delivery left to do.
+  if (latest?.requestId === request.id) {
+    await deliverVersion(deps, request, context, latest, latest.summary ?? '');
+    return { version: latest.number, summary: latest.summary };
+  }
+  // The thread's clips first (their order is what earlier scripts index), then this request's new ones.
+  const clips = await threads.addClips(request.thread, request.assets);
+  if (clips.length === 0) {
+    throw new CutroomError(ErrorCode.NoAssets, 'edit: no clips in the request or the thread', {
+      userMessage: 'There is no clip to edit yet: attach a video (or audio/image) file and ask again.',
+    });
+  }
+  const { outcome, render, preview } = await runAgent(deps, request, context, clips, latest);
+  const version = await threads.append(request.thread, {
+    prompt: request.prompt,
+    assets: clips,
+    script: outcome.script,
+    verdicts: outcome.verdicts,
+    render,
+    preview,
+    summary: outcome.summary,
+    durationSeconds: outcome.durationSeconds,
+    createdAt: Date.now(),
+    requestId: request.id,
+  });
+  await deliverVersion(deps, request, context, version, outcome.summary);
+  return { version: version.number, summary: outcome.summary, usage: outcome.usage };
 }
 
 /**
- * Does one edit. Throw a CutroomError: `retryable` ones are retried with backoff; others fail at once
- * and the worker posts the error's `userMessage`. Anything else counts as retryable.
+ * Runs the agent on a browser session of the pool, posting each preview sheet as it is made, and
+ * stores its render.
+ * @throws CutroomError agent_limit with the agent's summary when it made no render.
  */
-export type EditProcessor = (request: EditRequest, context: EditContext) => Promise<EditOutcome>;
+async function runAgent(
+  deps: EditProcessorDeps,
+  request: EditRequest,
+  context: JobContext,
+  clips: StoredAsset[],
+  base: Version | undefined,
+): Promise<{ outcome: EditOutcome; render: ArtifactRef; preview?: ArtifactRef }> {
+  const { config, artifacts, pool } = deps;
+  const llm = deps.llm ?? LlmClient.fromConfig(config.openai, { logger: context.logger });
+  await context.progress({ stage: 'editing', text: 'Opening the editor…' });
+  const session = await pool.acquire({ signal: context.signal, timeoutMs: ACQUIRE_TIMEOUT_MS });
+  const workRoot = path.join(config.dataDir, 'work');
+  await mkdir(workRoot, { recursive: true });
+  const outDir = await mkdtemp(path.join(workRoot, 'job-'));
+  const previews = new PreviewPoster(artifacts, request, context);
+  try {
+    // runEdit loads the clips into the page before anything else.
+    await context.progress({ stage: 'downloading', text: 'Loading your clips…' });
+    const outcome = await runEdit({
+      request: { prompt: request.prompt },
+      assets: clips.map((clip) => ({ ...clip, path: artifacts.pathFor(clip.key) })),
+      base,
+      session,
+      llm,
+      limits: config.agent,
+      outDir,
+      signal: context.signal,
+      logger: context.logger,
+      onProgress: (event) => {
+        previews.track(context.progress({ stage: event.stage, percent: event.percent, text: event.text }));
+        if (event.previewPath) previews.post(event.previewPath, event.verdict);
+      },
+    });
+    await previews.settled();
+    if (outcome.status !== 'rendered' || !outcome.renderPath) {
+      throw new CutroomError(
+        ErrorCode.AgentLimit,
+        `edit: agent ended with ${outcome.status} (${outcome.limit ?? 'no limit'})`,
+        { userMessage: outcome.summary },
+      );
+    }
+    await context.progress({ stage: 'uploading', text: 'Saving the video…' });
+    const render = await artifacts.write(
+      renderKey(request.thread, request.id),
+      createReadStream(outcome.renderPath),
+      { name: 'cutroom.mp4', mimeType: 'video/mp4' },
+    );
+    return { outcome, render, preview: previews.last };
+  } finally {
+    await previews.settled();
+    await session.release();
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+/** Stores each preview sheet and posts it with its verdict, without holding up the agent. */
+class PreviewPoster {
+  last?: ArtifactRef;
+  private count = 0;
+  private readonly pending: Promise<unknown>[] = [];
+
+  constructor(
+    private readonly artifacts: ArtifactStore,
+    private readonly request: EditRequest,
+    private readonly context: JobContext,
+  ) {}
+
+  track(work: Promise<unknown>): void {
+    this.pending.push(work.catch(() => {}));
+  }
+
+  post(sheetPath: string, verdict: Verdict | undefined): void {
+    const index = ++this.count;
+    const { request, context } = this;
+    const name = `preview-${index}.jpg`;
+    this.track(
+      this.artifacts
+        .write(previewKey(request.thread, request.id, name), createReadStream(sheetPath), {
+          name,
+          mimeType: 'image/jpeg',
+        })
+        .then((file) => {
+          this.last = file;
+          return context.deliver(
+            {
+              kind: 'preview',
+              thread: request.thread,
+              requestId: request.id,
+              file,
+              text: verdictLine(verdict),
+            },
+            { key: `${request.id}:preview:${index}` },
+          );
+        })
+        .catch((error) => context.logger.warn({ err: error }, 'could not post a preview')),
+    );
+  }
+
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.pending);
+  }
+}
+
+/** Posts a version's render: as it is, or a copy that fits the request's upload limit. */
+async function deliverVersion(
+  deps: EditProcessorDeps,
+  request: EditRequest,
+  context: JobContext,
+  version: Version,
+  text: string,
+): Promise<void> {
+  if (!version.render) return;
+  const { file, note } = await fitRender({
+    artifacts: deps.artifacts,
+    render: version.render,
+    limitBytes: request.uploadLimitBytes,
+    durationSeconds: version.durationSeconds,
+    workDir: path.join(deps.config.dataDir, 'work'),
+    signal: context.signal,
+  });
+  await context.deliver(
+    {
+      kind: 'result',
+      thread: request.thread,
+      requestId: request.id,
+      file,
+      text: text.trim(),
+      version: version.number,
+      durationSeconds: version.durationSeconds ?? 0,
+      note,
+    },
+    { key: `${request.id}:result` },
+  );
+}
+
+function verdictLine(verdict: Verdict | undefined): string {
+  if (!verdict) return 'Preview';
+  if (verdict.verdict === 'approve') return 'Preview: looks right.';
+  const first = verdict.issues[0];
+  const more = verdict.issues.length > 1 ? ` (+${verdict.issues.length - 1} more)` : '';
+  return first
+    ? `Preview: fixing ${first.type.replace(/_/g, ' ')}: ${first.description}${more}`
+    : 'Preview: revising.';
+}

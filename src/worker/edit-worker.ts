@@ -1,19 +1,26 @@
 /** @module The edit worker: runs `edits` jobs one browser session each, with progress, cancel, retries and graceful shutdown. */
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { DeliveryQueue } from '../deliveries/delivery-queue.ts';
 import { CancelledError, ErrorCode, isCutroomError } from '../errors.ts';
 import { metrics } from '../http/metrics.ts';
 import { createSilentLogger, type Logger } from '../logger.ts';
-import { DeliveryQueue } from '../queue/delivery-queue.ts';
 import { DEFAULT_PREFIX, EDITS_QUEUE, RedisKeys } from '../queue/redis-keys.ts';
-import { RedisThreadStore } from '../queue/thread-store.ts';
-import { type Delivery, type EditRequest, threadKey } from '../queue/types.ts';
-import type { EditContext, EditOutcome, EditProcessor, EditProgress } from './edit-processor.ts';
+import type { RedisThreadStore } from '../queue/thread-store.ts';
+import { type EditRequest, threadKey } from '../queue/types.ts';
+import { createJobContext, failureDelivery } from './job-context.ts';
+import type { JobContext, JobOutcome, JobProcessor } from './job-processor.ts';
+import { leaseThread } from './thread-lease.ts';
 
 export interface EditWorkerOptions {
   connection: Redis;
-  processor: EditProcessor;
+  processor: JobProcessor;
+  /** Where statuses, results and failures go. */
+  deliveries: Pick<DeliveryQueue, 'enqueue'>;
+  /** Holds the per-thread run lock. */
+  threads: Pick<RedisThreadStore, 'acquireLock' | 'renewLock' | 'releaseLock'>;
   /** @defaultValue 'cutroom' */
   prefix?: string;
   /** Jobs at once in this process; each holds one browser session. @defaultValue 1 */
@@ -21,8 +28,6 @@ export interface EditWorkerOptions {
   logger?: Logger;
   /** On close, how long running jobs may take to finish before they are aborted and handed back. @defaultValue 30000 */
   shutdownTimeoutMs?: number;
-  /** Least time between two status posts of one request. @defaultValue 1000 */
-  progressIntervalMs?: number;
   /** A job whose worker stops renewing its lock for this long is given to another worker. @defaultValue 30000 */
   lockDurationMs?: number;
   /** How often this worker looks for jobs whose worker died. @defaultValue 30000 */
@@ -32,24 +37,15 @@ export interface EditWorkerOptions {
 }
 
 export const EditWorkerEvents = {
-  Started: 'started',
-  Completed: 'completed',
-  Failed: 'failed',
-  Cancelled: 'cancelled',
-  HandedBack: 'handedBack',
   Error: 'error',
 } as const;
 
 export interface EditWorkerListener {
-  started: (request: EditRequest, attempt: number) => void;
-  completed: (request: EditRequest, outcome: EditOutcome) => void;
-  failed: (request: EditRequest, error: Error, final: boolean) => void;
-  cancelled: (request: EditRequest) => void;
-  handedBack: (request: EditRequest) => void;
+  /** Redis or BullMQ trouble outside a job (jobs report through their thread and the logger). */
   error: (error: Error) => void;
 }
 
-type StopReason = 'cancel' | 'shutdown' | 'lost';
+type StopReason = 'cancel' | 'shutdown';
 
 interface ActiveJob {
   controller: AbortController;
@@ -57,30 +53,29 @@ interface ActiveJob {
   done: Promise<void>;
 }
 
+type JobResult = JobOutcome | { cancelled: true };
+
 const HAND_BACK_GRACE_MS = 5000;
 
 export class EditWorker extends EventEmitter {
   private readonly options: Required<Omit<EditWorkerOptions, 'logger'>> & { logger: Logger };
-  private readonly deliveries: DeliveryQueue;
   private readonly keys: RedisKeys;
-  private readonly threads: RedisThreadStore;
   private readonly active = new Map<string, ActiveJob>();
-  private worker?: Worker<EditRequest, EditOutcome | { cancelled: true }>;
+  private worker?: Worker<EditRequest, JobResult>;
   private subscriber?: Redis;
   private closing?: Promise<void>;
 
   constructor(options: EditWorkerOptions) {
     super();
     this.options = {
-      prefix: DEFAULT_PREFIX,
-      concurrency: 1,
-      shutdownTimeoutMs: 30_000,
-      progressIntervalMs: 1000,
-      lockDurationMs: 30_000,
-      stalledIntervalMs: 30_000,
-      threadBusyRetryMs: 2000,
-      logger: createSilentLogger(),
       ...options,
+      prefix: options.prefix ?? DEFAULT_PREFIX,
+      concurrency: options.concurrency ?? 1,
+      shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
+      lockDurationMs: options.lockDurationMs ?? 30_000,
+      stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+      threadBusyRetryMs: options.threadBusyRetryMs ?? 2000,
+      logger: options.logger ?? createSilentLogger(),
     };
     for (const name of ['concurrency', 'shutdownTimeoutMs', 'lockDurationMs', 'stalledIntervalMs'] as const) {
       const value = this.options[name];
@@ -88,9 +83,7 @@ export class EditWorker extends EventEmitter {
         throw new TypeError(`EditWorkerOptions.${name} must be a positive integer, got ${value}`);
       }
     }
-    this.deliveries = new DeliveryQueue({ connection: options.connection, prefix: this.options.prefix });
     this.keys = new RedisKeys(this.options.prefix);
-    this.threads = new RedisThreadStore({ redis: options.connection, prefix: this.options.prefix });
   }
 
   override on<E extends keyof EditWorkerListener>(event: E, listener: EditWorkerListener[E]): this {
@@ -106,19 +99,15 @@ export class EditWorker extends EventEmitter {
     this.subscriber.on('error', (error) => this.reportError(error));
     this.subscriber.on('message', (_channel, requestId: string) => this.stop(requestId, 'cancel'));
     await this.subscriber.subscribe(this.keys.cancelChannel());
-    this.worker = new Worker<EditRequest, EditOutcome | { cancelled: true }>(
-      EDITS_QUEUE,
-      (job, token) => this.track(job, token),
-      {
-        connection,
-        prefix,
-        concurrency: this.options.concurrency,
-        lockDuration: this.options.lockDurationMs,
-        stalledInterval: this.options.stalledIntervalMs,
-        // A job that crashed its worker twice is failed rather than crashing a third.
-        maxStalledCount: 2,
-      },
-    );
+    this.worker = new Worker<EditRequest, JobResult>(EDITS_QUEUE, (job, token) => this.track(job, token), {
+      connection,
+      prefix,
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockDurationMs,
+      stalledInterval: this.options.stalledIntervalMs,
+      // A job that crashed its worker twice is failed rather than crashing a third.
+      maxStalledCount: 2,
+    });
     this.worker.on('error', (error) => this.reportError(error));
     await this.worker.waitUntilReady();
   }
@@ -137,7 +126,7 @@ export class EditWorker extends EventEmitter {
     );
   }
 
-  private async track(job: Job<EditRequest>, token: string | undefined) {
+  private async track(job: Job<EditRequest>, token: string | undefined): Promise<JobResult> {
     const controller = new AbortController();
     let finish = () => {};
     const entry: ActiveJob = { controller, done: new Promise<void>((resolve) => (finish = resolve)) };
@@ -150,187 +139,124 @@ export class EditWorker extends EventEmitter {
     }
   }
 
-  private async process(job: Job<EditRequest>, token: string | undefined, entry: ActiveJob) {
+  private async process(
+    job: Job<EditRequest>,
+    token: string | undefined,
+    entry: ActiveJob,
+  ): Promise<JobResult> {
     const request = job.data;
-    const { connection } = this.options;
-    const attempt = job.attemptsMade + 1;
-    const maxAttempts = job.opts.attempts ?? 1;
-    const logger = this.options.logger.child({
-      jobId: job.id,
-      platform: request.thread.platform,
-      thread: threadKey(request.thread),
+    if (await this.isCancelled(request.id)) return this.cancelled(request);
+    const lease = await leaseThread({
+      threads: this.options.threads,
+      thread: request.thread,
+      holder: job.id ?? request.id,
+      lockDurationMs: this.options.lockDurationMs,
+      isCancelled: () => this.isCancelled(request.id),
+      onCancelled: () => this.stop(request.id, 'cancel'),
+      onError: (error) => this.reportError(error),
     });
-
-    if (await connection.exists(this.keys.cancelFlag(request.id))) return this.cancelled(request);
-
-    // One request per thread at a time: each builds on the version the previous one made.
-    const holder = job.id ?? request.id;
-    if (!(await this.threads.acquireLock(request.thread, holder, this.options.lockDurationMs))) {
+    if (!lease) {
       await job.moveToDelayed(Date.now() + this.options.threadBusyRetryMs, token);
       throw new DelayedError();
     }
-    const renew = setInterval(
-      () => {
-        this.threads
-          .renewLock(request.thread, holder, this.options.lockDurationMs)
-          .catch((error: Error) => this.reportError(error));
-        // Pub/sub messages are lost while reconnecting; the flag catches a cancel sent meanwhile.
-        connection
-          .exists(this.keys.cancelFlag(request.id))
-          .then((flagged) => {
-            if (flagged) this.stop(request.id, 'cancel');
-          })
-          .catch((error: Error) => this.reportError(error));
-      },
-      Math.max(100, Math.floor(this.options.lockDurationMs / 3)),
-    );
+    const context = createJobContext({
+      request,
+      deliveries: this.options.deliveries,
+      signal: entry.controller.signal,
+      jobId: job.id ?? request.id,
+      attempt: job.attemptsMade + 1,
+      logger: this.options.logger.child({
+        jobId: job.id,
+        platform: request.thread.platform,
+        thread: threadKey(request.thread),
+      }),
+      onProgress: (p) => job.updateProgress({ ...p }),
+    });
+    try {
+      return await this.run(job, context);
+    } catch (error) {
+      return await this.stopped(job, token, entry, context, error);
+    } finally {
+      await lease.release();
+    }
+  }
 
-    if (attempt === 1 && job.attemptsStarted <= 1) {
+  private async run(job: Job<EditRequest>, context: JobContext): Promise<JobOutcome> {
+    if (context.attempt === 1 && job.attemptsStarted <= 1) {
       metrics.jobWaitSeconds.observe({ queue: EDITS_QUEUE }, (Date.now() - job.timestamp) / 1000);
     }
     const startedAt = Date.now();
-    this.emit(EditWorkerEvents.Started, request, attempt);
-    logger.info({ attempt }, 'edit started');
-    const progress = this.createProgress(job, request);
-    const counters = new Map<string, number>();
-    const context: EditContext = {
-      signal: entry.controller.signal,
-      progress: progress.report,
-      deliver: async (delivery: Delivery, options: { key?: string } = {}) => {
-        let key = options.key;
-        if (key === undefined && delivery.kind !== 'status') {
-          const n = (counters.get(delivery.kind) ?? 0) + 1;
-          counters.set(delivery.kind, n);
-          key =
-            delivery.kind === 'result' || delivery.kind === 'error'
-              ? `${request.id}:${delivery.kind}`
-              : `${request.id}:${delivery.kind}:${n}`;
-        }
-        await this.deliveries.enqueue(delivery, { key });
-      },
-      jobId: job.id ?? request.id,
-      attempt,
-      logger,
-    };
-
+    context.logger.info({ attempt: context.attempt }, 'edit started');
     try {
-      const outcome = await this.options.processor(request, context);
+      const outcome = await this.options.processor(job.data, context);
       metrics.jobDuration.observe(
         { queue: EDITS_QUEUE, outcome: 'completed' },
         (Date.now() - startedAt) / 1000,
       );
-      this.emit(EditWorkerEvents.Completed, request, outcome);
-      logger.info({ outcome }, 'edit completed');
+      context.logger.info({ outcome }, 'edit completed');
       return outcome;
     } catch (error) {
       metrics.jobDuration.observe(
         { queue: EDITS_QUEUE, outcome: 'stopped' },
         (Date.now() - startedAt) / 1000,
       );
-      if (entry.reason === 'cancel' || (entry.reason === undefined && error instanceof CancelledError)) {
-        return this.cancelled(request);
-      }
-      if (entry.reason === 'shutdown') {
-        // Handing the job back does not count as an attempt; another worker (or this one after a restart) takes it.
-        await job.moveToWait(token);
-        this.emit(EditWorkerEvents.HandedBack, request);
-        logger.warn('edit handed back on shutdown');
-        throw new WaitingError();
-      }
-      const err = error instanceof Error ? error : new Error(String(error));
-      const retryable = isCutroomError(err) ? err.retryable : true;
-      const final = !retryable || attempt >= maxAttempts;
-      metrics.jobFailures.inc({
-        queue: EDITS_QUEUE,
-        code: isCutroomError(err) ? err.code : ErrorCode.Internal,
-        final: String(final),
-      });
-      this.emit(EditWorkerEvents.Failed, request, err, final);
-      logger.warn({ err, attempt, maxAttempts, final }, 'edit failed');
-      if (final) {
-        await context.deliver({
-          kind: 'error',
-          thread: request.thread,
-          requestId: request.id,
-          code: isCutroomError(err) ? err.code : ErrorCode.Internal,
-          text: isCutroomError(err) ? err.userMessage : 'Something went wrong on our side. Please try again.',
-        });
-      } else {
-        await progress.send({
-          stage: 'queued',
-          text: `Something went wrong; trying again (attempt ${attempt + 1} of ${maxAttempts}).`,
-        });
-      }
-      if (!retryable) throw new UnrecoverableError(err.message);
-      throw err;
-    } finally {
-      progress.dispose();
-      clearInterval(renew);
-      await this.threads.releaseLock(request.thread, holder).catch(() => {});
+      throw error;
     }
   }
 
-  private async cancelled(request: EditRequest) {
-    await this.deliveries.enqueue(
-      {
-        kind: 'status',
-        thread: request.thread,
-        requestId: request.id,
-        stage: 'cancelled',
-        text: 'Cancelled.',
-      },
-      { key: `${request.id}:cancelled` },
-    );
-    this.emit(EditWorkerEvents.Cancelled, request);
-    return { cancelled: true as const };
+  /** A job that threw: cancelled, handed back on shutdown, retried later, or failed for good with a reply. */
+  private async stopped(
+    job: Job<EditRequest>,
+    token: string | undefined,
+    entry: ActiveJob,
+    context: JobContext,
+    error: unknown,
+  ): Promise<JobResult> {
+    const request = job.data;
+    if (entry.reason === 'cancel' || (entry.reason === undefined && error instanceof CancelledError)) {
+      return this.cancelled(request);
+    }
+    if (entry.reason === 'shutdown') {
+      // Handing the job back does not count as an attempt; another worker (or this one after a restart) takes it.
+      await job.moveToWait(token);
+      context.logger.warn('edit handed back on shutdown');
+      throw new WaitingError();
+    }
+    const err = error instanceof Error ? error : new Error(String(error));
+    const retryable = isCutroomError(err) ? err.retryable : true;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const final = !retryable || context.attempt >= maxAttempts;
+    metrics.jobFailures.inc({
+      queue: EDITS_QUEUE,
+      code: isCutroomError(err) ? err.code : ErrorCode.Internal,
+      final: String(final),
+    });
+    context.logger.warn({ err, attempt: context.attempt, maxAttempts, final }, 'edit failed');
+    if (final) {
+      await context.deliver(failureDelivery(request, err));
+    } else {
+      await context.progress({
+        stage: 'queued',
+        text: `Something went wrong; trying again (attempt ${context.attempt + 1} of ${maxAttempts}).`,
+      });
+    }
+    if (!retryable) throw new UnrecoverableError(err.message);
+    throw err;
   }
 
-  /** Status posts at most every `progressIntervalMs`, except stage changes; the latest skipped one is sent late. */
-  private createProgress(job: Job<EditRequest>, request: EditRequest) {
-    const interval = this.options.progressIntervalMs;
-    let lastSentAt = 0;
-    let lastStage: string | undefined;
-    let pending: EditProgress | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let disposed = false;
-    const send = async (p: EditProgress) => {
-      lastSentAt = Date.now();
-      lastStage = p.stage;
-      await Promise.all([
-        job.updateProgress({ stage: p.stage, percent: p.percent, text: p.text, artifacts: p.artifacts }),
-        this.deliveries.enqueue({
-          kind: 'status',
-          thread: request.thread,
-          requestId: request.id,
-          stage: p.stage,
-          text: p.text,
-          percent: p.percent,
-        }),
-      ]);
-    };
-    const report = async (p: EditProgress) => {
-      if (disposed) return;
-      const wait = lastSentAt + interval - Date.now();
-      if (p.stage !== lastStage || wait <= 0) {
-        clearTimeout(timer);
-        timer = undefined;
-        pending = undefined;
-        await send(p);
-        return;
-      }
-      pending = p;
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        const next = pending;
-        pending = undefined;
-        if (next && !disposed) send(next).catch((error: Error) => this.reportError(error));
-      }, wait);
-    };
-    const dispose = () => {
-      disposed = true;
-      clearTimeout(timer);
-    };
-    return { report, send, dispose };
+  private async isCancelled(requestId: string): Promise<boolean> {
+    return (await this.options.connection.exists(this.keys.cancelFlag(requestId))) === 1;
+  }
+
+  private async cancelled(request: EditRequest): Promise<{ cancelled: true }> {
+    await this.options.deliveries.enqueue({
+      kind: 'status',
+      thread: request.thread,
+      requestId: request.id,
+      stage: 'cancelled',
+      text: 'Cancelled.',
+    });
+    return { cancelled: true };
   }
 
   /**
@@ -352,13 +278,12 @@ export class EditWorker extends EventEmitter {
       }
     };
     await step(() => this.worker?.pause(true));
-    await step(() => waitFor(this.activeDone(), this.options.shutdownTimeoutMs));
+    await step(() => this.activeDone(this.options.shutdownTimeoutMs));
     for (const requestId of this.active.keys()) this.stop(requestId, 'shutdown');
-    await step(() => waitFor(this.activeDone(), HAND_BACK_GRACE_MS));
+    await step(() => this.activeDone(HAND_BACK_GRACE_MS));
     // Jobs still running ignored their signal: leave them to the stalled-job check of another worker.
     await step(() => this.worker?.close(this.active.size > 0));
     await step(() => this.subscriber?.quit());
-    await step(() => this.deliveries.close());
     for (const error of errors) this.reportError(error);
   }
 
@@ -368,20 +293,16 @@ export class EditWorker extends EventEmitter {
     else this.options.logger.error({ err: error }, 'edit worker error');
   }
 
-  private activeDone(): Promise<void> {
-    return Promise.all([...this.active.values()].map((e) => e.done)).then(() => {});
+  /** Resolves when every running job has ended, or after `timeoutMs`. */
+  private async activeDone(timeoutMs: number): Promise<void> {
+    const timeout = new AbortController();
+    await Promise.race([
+      Promise.all([...this.active.values()].map((e) => e.done)).finally(() => timeout.abort()),
+      sleep(timeoutMs, undefined, { signal: timeout.signal }).catch(() => {}),
+    ]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-async function waitFor(promise: Promise<void>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-  } finally {
-    clearTimeout(timer);
   }
 }

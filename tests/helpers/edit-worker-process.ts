@@ -5,8 +5,10 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DeliveryQueue } from '../../src/deliveries/delivery-queue.ts';
 import { CutroomError, ErrorCode } from '../../src/errors.ts';
 import { createRedisConnection } from '../../src/queue/redis-connection.ts';
+import { RedisThreadStore } from '../../src/queue/thread-store.ts';
 import { EditWorker } from '../../src/worker/edit-worker.ts';
 
 const env = process.env;
@@ -14,9 +16,12 @@ const logFile = path.join(env.TEST_LOG_DIR ?? '.', 'runs.log');
 const record = (line: string) => appendFileSync(logFile, `${line}\n`);
 
 const connection = createRedisConnection(env.TEST_REDIS_URL ?? '');
+const prefix = env.TEST_PREFIX;
 const worker = new EditWorker({
   connection,
-  prefix: env.TEST_PREFIX,
+  prefix,
+  deliveries: new DeliveryQueue({ connection, prefix }),
+  threads: new RedisThreadStore({ redis: connection, prefix }),
   lockDurationMs: Number(env.TEST_LOCK_MS ?? 2000),
   stalledIntervalMs: Number(env.TEST_STALLED_MS ?? 1000),
   shutdownTimeoutMs: Number(env.TEST_SHUTDOWN_MS ?? 5000),

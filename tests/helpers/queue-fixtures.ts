@@ -1,8 +1,9 @@
 /** @module Test helper: edit requests, unique Redis prefixes and a delivery collector for queue and worker tests. */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { DeliveryConsumer } from '../../src/queue/delivery-queue.ts';
-import type { Delivery, EditRequest, Platform } from '../../src/queue/types.ts';
+import { DeliveryConsumer } from '../../src/deliveries/delivery-consumer.ts';
+import type { Delivery } from '../../src/deliveries/types.ts';
+import type { EditRequest, Platform } from '../../src/queue/types.ts';
 
 export function uniquePrefix(): string {
   return `test-${randomUUID().slice(0, 8)}`;
@@ -30,12 +31,15 @@ export async function collectDeliveries(options: {
   prefix: string;
   platform?: Platform;
   handler?: (delivery: Delivery) => Promise<void>;
+  /** @defaultValue the consumer's (1000) */
+  statusIntervalMs?: number;
 }): Promise<{ delivered: Delivery[]; consumer: DeliveryConsumer }> {
   const delivered: Delivery[] = [];
   const consumer = new DeliveryConsumer({
     connection: options.connection,
     prefix: options.prefix,
     platform: options.platform ?? 'slack',
+    statusIntervalMs: options.statusIntervalMs,
     handler: async (delivery) => {
       await options.handler?.(delivery);
       delivered.push(delivery);

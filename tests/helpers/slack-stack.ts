@@ -3,18 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { type SlackBot, startSlackBot } from '../../src/bots/slack/slack-bot.ts';
 import { createBrowserPool } from '../../src/browser/create-browser-pool.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createSilentLogger, type Logger } from '../../src/logger.ts';
-import { ArtifactStore } from '../../src/queue/artifact-store.ts';
-import { EditQueue } from '../../src/queue/edit-queue.ts';
-import { closeRedisConnection, createRedisConnection } from '../../src/queue/redis-connection.ts';
-import { RedisThreadStore } from '../../src/queue/thread-store.ts';
+import { openServices, type Services } from '../../src/open-services.ts';
 import type { EditRequest } from '../../src/queue/types.ts';
+import { createEditProcessor } from '../../src/worker/edit-processor.ts';
 import { EditWorker } from '../../src/worker/edit-worker.ts';
-import { createEditProcessor } from '../../src/worker/process-edit.ts';
 import { OpenAiFakeServer } from '../fakes/openai-fake-server.ts';
 import { SlackFakeServer } from '../fakes/slack-fake-server.ts';
 
@@ -27,10 +23,7 @@ export interface SlackStack {
   slack: SlackFakeServer;
   llm: OpenAiFakeServer;
   config: Config;
-  connection: Redis;
-  store: ArtifactStore;
-  threads: RedisThreadStore;
-  edits: EditQueue;
+  services: Services;
   bot: SlackBot;
   worker: EditWorker;
   /** Jobs not finished yet. */
@@ -66,6 +59,7 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const config = loadConfig(
       {
+        REDIS_URL: options.redisUrl,
         SLACK_BOT_TOKEN: slack.botToken,
         SLACK_SIGNING_SECRET: STACK_SIGNING_SECRET,
         SLACK_API_URL: slack.apiUrl,
@@ -78,21 +72,24 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
       },
       { readDotenv: false },
     );
-    const prefix = `t${randomUUID().slice(0, 8)}`;
-    const connection = createRedisConnection(options.redisUrl);
-    cleanups.push(() => closeRedisConnection(connection));
-    const store = new ArtifactStore({ root: path.join(dataDir, 'artifacts') });
-    const threads = new RedisThreadStore({ redis: connection, prefix });
-    const edits = new EditQueue({ connection, prefix });
-    cleanups.push(() => edits.close());
+    const services = await openServices({ config, logger, prefix: `t${randomUUID().slice(0, 8)}` });
+    cleanups.push(() => services.close());
 
     const pool = createBrowserPool(config, logger);
     cleanups.push(() => pool.close());
     const worker = new EditWorker({
-      connection,
-      prefix,
+      connection: services.redis,
+      prefix: services.prefix,
+      deliveries: services.deliveries,
+      threads: services.threads,
       logger,
-      processor: createEditProcessor({ config, logger, threads, artifacts: store, pool }),
+      processor: createEditProcessor({
+        config,
+        logger,
+        threads: services.threads,
+        artifacts: services.artifacts,
+        pool,
+      }),
     });
     cleanups.push(() => worker.close());
     await worker.start();
@@ -100,9 +97,7 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
     const bot = await startSlackBot({
       config,
       logger,
-      connection,
-      store,
-      prefix,
+      services,
       listen: { port: 0, host: '127.0.0.1' },
       // A whole job takes a few seconds here: at the production 1 s, a fast machine could skip every
       // progress edit between the first status and Done.
@@ -115,14 +110,11 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
       slack,
       llm,
       config,
-      connection,
-      store,
-      threads,
-      edits,
+      services,
       bot,
       worker,
       async pendingJobs() {
-        const jobs = await edits.queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
+        const jobs = await services.edits.queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
         return jobs.map((j) => j.data);
       },
       close() {

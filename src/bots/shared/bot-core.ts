@@ -1,18 +1,15 @@
 /** @module The platform-neutral request flow of a chat bot: who may ask, what they asked, and what gets queued. */
+
+import type { DeliveryQueue } from '../../deliveries/delivery-queue.ts';
+import type { Delivery, StatusDelivery } from '../../deliveries/types.ts';
 import { ErrorCode, TimeoutError, toCutroomError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { AssetLimits } from '../../queue/asset-limits.ts';
-import type { DeliveryQueue } from '../../queue/delivery-queue.ts';
 import type { EditQueue } from '../../queue/edit-queue.ts';
 import type { RateLimiter } from '../../queue/rate-limiter.ts';
 import type { RedisThreadStore } from '../../queue/thread-store.ts';
-import {
-  type Delivery,
-  type EditRequest,
-  type Platform,
-  type ThreadRef,
-  threadKey,
-} from '../../queue/types.ts';
+import { type EditRequest, type Platform, type ThreadRef, threadKey } from '../../queue/types.ts';
+import { SerialByKey } from '../../serial-by-key.ts';
 import { type AttachmentStore, type IncomingFile, ingestAttachments } from './ingest-attachments.ts';
 import { parseThreadCommand } from './parse-thread-command.ts';
 
@@ -31,6 +28,7 @@ export interface IncomingRequest {
   earlierFiles?: () => Promise<IncomingFile[]>;
   /** For a Cancel button: the request it belongs to (otherwise the thread's latest request). */
   targetRequestId?: string;
+  /** Largest file the platform accepts back in this thread; the worker fits the render to it. */
   uploadLimitBytes?: number;
   /** The platform message this request came in (Slack ts, Discord message id), for the acknowledgement. */
   messageId?: string;
@@ -80,19 +78,25 @@ export const BotMessages = {
     'I need a clip to work with. Attach a video (or mention me in a thread that already has one) and tell me what to make.',
   nothingToUndo: 'There is nothing to undo in this thread yet.',
   nothingToCancel: 'Nothing is running in this thread.',
-  cancelling: 'Cancelling…',
   whatToChange: 'What should I change? Reply with what you want, for example "make it 10 seconds".',
 } as const;
 
+/** A request the bot takes on: what to queue, and the files still to fetch. */
+interface Accepted {
+  kind: EditRequest['kind'];
+  prompt: string;
+  files: IncomingFile[];
+}
+
 /**
  * The flow every adapter runs for a request: dedupe → allowlist → thread ownership → command
- * (undo, cancel, edit) → rate limit → ingest the files → enqueue the edit with a "Queued" status.
+ * (undo, cancel, edit) → rate limit → reserve the status message → ingest the files → enqueue.
  * Every refusal ends as a short reply in the thread through the deliveries queue, so adapters stay
  * thin and a retried event never posts twice.
  */
 export class BotCore {
   private readonly options: BotCoreOptions & { ingestTimeoutMs: number };
-  private readonly lanes = new Map<string, Promise<RequestOutcome>>();
+  private readonly intake = new SerialByKey();
 
   constructor(options: BotCoreOptions) {
     this.options = {
@@ -109,21 +113,11 @@ export class BotCore {
 
   /**
    * Handles one request; never throws for user mistakes (those become replies). Requests of one
-   * thread run one after another in arrival order, so a reply with a slow download cannot be
+   * thread are taken in one after another in arrival order, so a reply with a slow download cannot be
    * overtaken by the `undo` sent after it.
    */
   handle(request: IncomingRequest, signal?: AbortSignal): Promise<RequestOutcome> {
-    const key = threadKey(request.thread);
-    const previous = this.lanes.get(key);
-    const current = (previous ?? Promise.resolve<RequestOutcome>('ignored'))
-      .catch(() => 'ignored' as const)
-      .then(() => this.handleNow(request, signal));
-    this.lanes.set(key, current);
-    const forget = () => {
-      if (this.lanes.get(key) === current) this.lanes.delete(key);
-    };
-    current.then(forget, forget);
-    return current;
+    return this.intake.run(threadKey(request.thread), () => this.handleNow(request, signal));
   }
 
   private async handleNow(request: IncomingRequest, signal?: AbortSignal): Promise<RequestOutcome> {
@@ -137,7 +131,9 @@ export class BotCore {
       return 'duplicate';
     }
     try {
-      return await this.process(request, logger, signal);
+      const accepted = await this.accept(request, logger);
+      if (typeof accepted === 'string') return accepted;
+      return await this.queue(request, accepted, logger, signal);
     } catch (error) {
       if (signal?.aborted) {
         // Shutting down: the event was acknowledged, but half-ingested work is dropped, not answered.
@@ -151,11 +147,8 @@ export class BotCore {
     }
   }
 
-  private async process(
-    request: IncomingRequest,
-    logger: Logger,
-    signal?: AbortSignal,
-  ): Promise<RequestOutcome> {
+  /** Decides whether to take the request on (and charges its rate limit), or how it ended. */
+  private async accept(request: IncomingRequest, logger: Logger): Promise<Accepted | RequestOutcome> {
     const { thread } = request;
     if (!this.isAllowed(thread)) {
       logger.info({ workspace: thread.workspaceId, channel: thread.channelId }, 'not on the allowlist');
@@ -173,102 +166,126 @@ export class BotCore {
       await this.reply(request, BotMessages.nothingToUndo, { code: ErrorCode.NothingToUndo });
       return 'refused';
     }
-
-    let files = request.files;
-    if (command.kind === 'edit' && files.length === 0 && !owned && request.earlierFiles) {
-      files = await request.earlierFiles();
-    }
-    let prompt = command.kind === 'edit' ? command.prompt : '';
+    let accepted: Accepted = { kind: 'undo', prompt: '', files: [] };
     if (command.kind === 'edit') {
+      let files = request.files;
+      if (files.length === 0 && !owned && request.earlierFiles) files = await request.earlierFiles();
       if (files.length === 0 && !owned) {
         await this.reply(request, BotMessages.noClip, { code: ErrorCode.NoAssets });
         return 'refused';
       }
-      if (!prompt) {
-        if (owned && files.length === 0) {
-          await this.reply(request, BotMessages.whatToChange);
-          return 'refused';
-        }
-        prompt = DEFAULT_EDIT_PROMPT;
+      if (!command.prompt && owned && files.length === 0) {
+        await this.reply(request, BotMessages.whatToChange);
+        return 'refused';
       }
+      accepted = { kind: 'edit', prompt: command.prompt || DEFAULT_EDIT_PROMPT, files };
     }
+    return (await this.charge(request, logger)) ?? accepted;
+  }
 
-    if (this.options.rateLimiter) {
-      const decision = await this.options.rateLimiter.consume({
-        thread,
-        userId: request.user.id,
-        requestId: request.id,
-      });
-      if (!decision.allowed) {
-        logger.info({ scope: decision.scope, retryAfterMs: decision.retryAfterMs }, 'rate limited');
-        await this.reply(request, decision.message, { code: ErrorCode.RateLimited });
-        return 'rate_limited';
-      }
-    }
+  /** Counts the request against the rate limits; a refusal is answered and returned. */
+  private async charge(request: IncomingRequest, logger: Logger): Promise<RequestOutcome | undefined> {
+    if (!this.options.rateLimiter) return undefined;
+    const decision = await this.options.rateLimiter.consume({
+      thread: request.thread,
+      userId: request.user.id,
+      requestId: request.id,
+    });
+    if (decision.allowed) return undefined;
+    logger.info({ scope: decision.scope, retryAfterMs: decision.retryAfterMs }, 'rate limited');
+    await this.reply(request, decision.message, { code: ErrorCode.RateLimited });
+    return 'rate_limited';
+  }
 
+  /**
+   * Claims the thread, reserves the request's status message, then ingests the files and enqueues
+   * the job. The status comes first, so it is the first thing posted, and whatever the worker reports
+   * later edits it.
+   */
+  private async queue(
+    request: IncomingRequest,
+    accepted: Accepted,
+    logger: Logger,
+    signal?: AbortSignal,
+  ): Promise<RequestOutcome> {
+    const { thread } = request;
     // From here on the bot takes part in the thread, so a corrected upload works as a plain reply.
     await this.options.threads.claim(thread, request.id);
-
-    let assets: EditRequest['assets'] = [];
-    if (command.kind === 'edit' && files.length > 0) {
-      await this.status(request, { stage: 'downloading', text: '' });
-      const timeout = AbortSignal.timeout(this.options.ingestTimeoutMs);
-      try {
-        assets = await ingestAttachments({
-          files,
-          store: this.options.store,
-          limits: this.options.limits,
-          thread,
-          requestId: request.id,
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        const failure = timeout.aborted
-          ? new TimeoutError(
-              `ingest: ${this.options.ingestTimeoutMs} ms exceeded for ${files.length} file(s)`,
-              {
-                userMessage: `Downloading the clips took longer than ${Math.round(this.options.ingestTimeoutMs / 60_000)} minutes. Please try again, or upload smaller files.`,
-              },
-            )
-          : toCutroomError(error);
-        logger.info({ code: failure.code, err: failure.message }, 'attachments rejected');
-        await this.reply(request, failure.userMessage, { code: failure.code });
-        return 'rejected';
-      }
-    }
-
-    const editRequest: EditRequest = {
+    await this.status(request, { stage: accepted.files.length > 0 ? 'downloading' : 'queued', text: '' });
+    const assets = await this.ingest(request, accepted.files, logger, signal);
+    if (!assets) return 'rejected';
+    const { enqueued, position } = await this.options.edits.enqueue({
       id: request.id,
       thread,
       user: request.user,
-      kind: command.kind === 'undo' ? 'undo' : 'edit',
-      prompt,
+      kind: accepted.kind,
+      prompt: accepted.prompt,
       assets,
       receivedAt: Date.now(),
       uploadLimitBytes: request.uploadLimitBytes,
-    };
-    const { enqueued, position } = await this.options.edits.enqueue(editRequest);
+    });
     if (!enqueued) return 'duplicate';
-    logger.info({ kind: editRequest.kind, assets: assets.length, position }, 'request queued');
-    await this.status(request, { stage: 'queued', text: '', queuePosition: position });
+    logger.info({ kind: accepted.kind, assets: assets.length, position }, 'request queued');
+    // A fast worker may already be at it: its own status then stays.
+    await this.status(
+      request,
+      { stage: 'queued', text: '', queuePosition: position },
+      { onlyBeforeStart: true },
+    );
     return 'queued';
+  }
+
+  /** Downloads and checks the files; a rejection is answered and gives undefined. */
+  private async ingest(
+    request: IncomingRequest,
+    files: IncomingFile[],
+    logger: Logger,
+    signal?: AbortSignal,
+  ): Promise<EditRequest['assets'] | undefined> {
+    if (files.length === 0) return [];
+    const timeout = AbortSignal.timeout(this.options.ingestTimeoutMs);
+    try {
+      return await ingestAttachments({
+        files,
+        store: this.options.store,
+        limits: this.options.limits,
+        thread: request.thread,
+        requestId: request.id,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const failure = timeout.aborted
+        ? new TimeoutError(
+            `ingest: ${this.options.ingestTimeoutMs} ms exceeded for ${files.length} file(s)`,
+            {
+              userMessage: `Downloading the clips took longer than ${Math.round(this.options.ingestTimeoutMs / 60_000)} minutes. Please try again, or upload smaller files.`,
+            },
+          )
+        : toCutroomError(error);
+      logger.info({ code: failure.code, err: failure.message }, 'attachments rejected');
+      await this.reply(request, failure.userMessage, { code: failure.code });
+      return undefined;
+    }
   }
 
   private async cancel(request: IncomingRequest, logger: Logger): Promise<RequestOutcome> {
     const target = request.targetRequestId ?? (await this.options.threads.latestRequest(request.thread));
     const result = target ? await this.options.edits.cancel(target) : 'not_found';
     logger.info({ target, result }, 'cancel requested');
-    if (result === 'not_found' || result === 'finished') {
+    if (!target || result === 'not_found' || result === 'finished') {
       await this.reply(request, BotMessages.nothingToCancel);
       return 'nothing_to_cancel';
     }
-    if (target && result === 'removed') {
-      // A running job says "Cancelled." itself; a removed one never runs, so the bot says it.
-      await this.options.deliveries.enqueue(
-        { kind: 'status', thread: request.thread, requestId: target, stage: 'cancelled', text: 'Cancelled.' },
-        { key: `${target}:cancelled` },
-      );
+    // A running job says "Cancelled." itself; a removed one never runs, so the bot says it.
+    if (result === 'removed') {
+      await this.options.deliveries.enqueue({
+        kind: 'status',
+        thread: request.thread,
+        requestId: target,
+        stage: 'cancelled',
+        text: 'Cancelled.',
+      });
     }
     return 'cancel_requested';
   }
@@ -281,14 +298,13 @@ export class BotCore {
 
   private async status(
     request: IncomingRequest,
-    fields: Pick<Extract<Delivery, { kind: 'status' }>, 'stage' | 'text' | 'queuePosition'>,
+    fields: Pick<StatusDelivery, 'stage' | 'text' | 'queuePosition'>,
+    options: { onlyBeforeStart?: boolean } = {},
   ): Promise<void> {
-    await this.options.deliveries.enqueue({
-      kind: 'status',
-      thread: request.thread,
-      requestId: request.id,
-      ...fields,
-    });
+    await this.options.deliveries.enqueue(
+      { kind: 'status', thread: request.thread, requestId: request.id, ...fields },
+      options,
+    );
   }
 
   private async reply(

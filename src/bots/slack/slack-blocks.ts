@@ -1,7 +1,9 @@
-/** @module Slack Block Kit for cutroom's messages: the status line with Cancel, the result with Undo. */
+/** @module Slack Block Kit for cutroom's messages: the text, and its buttons (Cancel on a status, Undo on a result). */
 import type { types } from '@slack/bolt';
+import type { MessageAction, OutgoingMessage } from '../../deliveries/thread-surface.ts';
 
 type KnownBlock = types.KnownBlock;
+type Button = types.Button;
 
 /** Action ids the bot listens for; the button value carries the request id or version. */
 export const SlackActions = {
@@ -9,47 +11,33 @@ export const SlackActions = {
   Undo: 'cutroom_undo',
 } as const;
 
-function section(text: string): KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
-}
-
-/** The status message: one line, plus a Cancel button while the job runs. */
-export function statusBlocks(text: string, options: { requestId: string; running: boolean }): KnownBlock[] {
-  const blocks: KnownBlock[] = [section(text)];
-  if (options.running) {
-    blocks.push({
-      type: 'actions',
-      block_id: 'cutroom_status',
-      elements: [
-        {
-          type: 'button',
-          action_id: SlackActions.Cancel,
-          text: { type: 'plain_text', text: 'Cancel' },
-          style: 'danger',
-          value: options.requestId,
-        },
-      ],
-    });
+function button(action: MessageAction): Button | undefined {
+  if (action.kind === 'cancel') {
+    return {
+      type: 'button',
+      action_id: SlackActions.Cancel,
+      text: { type: 'plain_text', text: 'Cancel' },
+      style: 'danger',
+      value: action.requestId,
+    };
   }
-  return blocks;
+  // Its label names the version it goes back to, so the first version has none.
+  if (action.version <= 1) return undefined;
+  return {
+    type: 'button',
+    action_id: SlackActions.Undo,
+    text: { type: 'plain_text', text: `Undo (back to version ${action.version - 1})` },
+    value: String(action.version),
+  };
 }
 
-/** The note under a finished render: its version, with an Undo button when there is an earlier one. */
-export function resultBlocks(text: string, options: { version: number }): KnownBlock[] {
-  const blocks: KnownBlock[] = [section(text)];
-  if (options.version > 1) {
-    blocks.push({
-      type: 'actions',
-      block_id: 'cutroom_result',
-      elements: [
-        {
-          type: 'button',
-          action_id: SlackActions.Undo,
-          text: { type: 'plain_text', text: `Undo (back to version ${options.version - 1})` },
-          value: String(options.version),
-        },
-      ],
-    });
+/** One section with the text, then the message's buttons in one actions block. */
+export function blocksFor(message: OutgoingMessage): KnownBlock[] {
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: message.text } }];
+  const buttons = (message.actions ?? []).flatMap((action) => button(action) ?? []);
+  if (buttons.length > 0) {
+    const kind = message.actions?.[0]?.kind === 'cancel' ? 'status' : 'result';
+    blocks.push({ type: 'actions', block_id: `cutroom_${kind}`, elements: buttons });
   }
   return blocks;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { IncomingRequest } from '../shared/bot-core.ts';
 import {
   resolveSlackFiles,
+  SLACK_UPLOAD_LIMIT_BYTES,
   SlackFileSchema,
   type SlackFilesOptions,
   slackIncomingFiles,
@@ -66,6 +67,7 @@ export async function toIncomingRequest(
     files: slackIncomingFiles(attachments, files),
     addressed: event.type === 'app_mention',
     messageId: event.ts,
+    uploadLimitBytes: SLACK_UPLOAD_LIMIT_BYTES,
     earlierFiles: inThread
       ? async () =>
           slackIncomingFiles(

@@ -36,6 +36,9 @@ export interface SlackFilesOptions {
   timeoutMs?: number;
 }
 
+/** The largest file Slack takes (files.uploadV2); the worker fits renders to it. */
+export const SLACK_UPLOAD_LIMIT_BYTES = 1024 ** 3;
+
 export const MISSING_FILES_READ =
   'I cannot read files in this workspace: the cutroom Slack app lacks the files:read permission. A workspace admin needs to add the files:read scope under OAuth & Permissions and reinstall the app.';
 

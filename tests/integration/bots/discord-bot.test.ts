@@ -3,24 +3,21 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DiscordBot, startDiscordBot } from '../../../src/bots/discord/discord-bot.ts';
-import { createDiscordDeliveryHandler } from '../../../src/bots/discord/discord-delivery-handler.ts';
+import { createDiscordSurface } from '../../../src/bots/discord/discord-surface.ts';
 import { loadConfig } from '../../../src/config.ts';
+import type { DeliveryQueue } from '../../../src/deliveries/delivery-queue.ts';
+import type { Delivery } from '../../../src/deliveries/types.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
-import { ArtifactStore } from '../../../src/queue/artifact-store.ts';
-import { DeliveryQueue } from '../../../src/queue/delivery-queue.ts';
-import { EditQueue } from '../../../src/queue/edit-queue.ts';
-import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
-import { StatusMessages } from '../../../src/queue/thread-state.ts';
-import { RedisThreadStore } from '../../../src/queue/thread-store.ts';
-import type { Delivery, EditRequest, ThreadRef } from '../../../src/queue/types.ts';
+import { openServices, type Services } from '../../../src/open-services.ts';
+import type { ArtifactStore } from '../../../src/queue/artifact-store.ts';
+import type { EditQueue } from '../../../src/queue/edit-queue.ts';
+import type { EditRequest, ThreadRef } from '../../../src/queue/types.ts';
 import { DiscordFakeServer, type FakeMessage, type FakeUser } from '../../fakes/discord-fake-server.ts';
-import { ffprobe } from '../../helpers/mp4-inspect.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
 const alice: FakeUser = { id: '400000000000000001', username: 'alice' };
@@ -29,7 +26,6 @@ const MiB = 1024 * 1024;
 let redis: TestRedis;
 let workDir: string;
 let clip: Buffer;
-let bigRender: Buffer;
 
 function ffmpeg(args: string[]): void {
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
@@ -45,14 +41,6 @@ beforeAll(async () => {
     ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', clipPath],
   ]);
   clip = readFileSync(clipPath);
-  const renderPath = path.join(workDir, 'render.mp4');
-  ffmpeg([
-    ...['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=6'],
-    ...['-f', 'lavfi', '-i', 'sine=frequency=330:duration=6'],
-    ...['-vf', 'noise=alls=40:allf=t', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '5M'],
-    ...['-c:a', 'aac', '-shortest', '-movflags', '+faststart', renderPath],
-  ]);
-  bigRender = readFileSync(renderPath);
 });
 
 afterAll(async () => {
@@ -63,17 +51,26 @@ afterAll(async () => {
 interface Harness {
   fake: DiscordFakeServer;
   bot: DiscordBot;
-  connection: Redis;
   store: ArtifactStore;
   edits: EditQueue;
   deliveries: DeliveryQueue;
-  prefix: string;
   channelId: string;
   guildId: string;
   jobs(): Promise<EditRequest[]>;
 }
 
 let open: (() => Promise<void>)[] = [];
+
+/** The services a `cutroom bot` process opens, on a unique key prefix. */
+async function servicesFor(config: ReturnType<typeof loadConfig>): Promise<Services> {
+  const services = await openServices({
+    config,
+    logger: createSilentLogger(),
+    prefix: `t${randomUUID().slice(0, 8)}`,
+  });
+  open.push(() => services.close());
+  return services;
+}
 
 afterEach(async () => {
   for (const close of open.reverse()) await close().catch(() => {});
@@ -83,31 +80,24 @@ afterEach(async () => {
 async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const fake = await DiscordFakeServer.start();
   open.push(() => fake.close());
-  const connection = createRedisConnection(redis.url);
-  open.push(() => closeRedisConnection(connection));
   const dataDir = mkdtempSync(path.join(workDir, 'data-'));
-  const store = new ArtifactStore({ root: path.join(dataDir, 'artifacts') });
-  const prefix = `t${randomUUID().slice(0, 8)}`;
   const config = loadConfig({
+    REDIS_URL: redis.url,
     DISCORD_TOKEN: fake.token,
     DISCORD_API_URL: fake.apiUrl,
     CUTROOM_DATA_DIR: dataDir,
     ...env,
   });
-  const bot = await startDiscordBot({ config, logger: createSilentLogger(), connection, store, prefix });
+  const services = await servicesFor(config);
+  const bot = await startDiscordBot({ config, logger: createSilentLogger(), services });
   open.push(() => bot.close());
-  const deliveries = new DeliveryQueue({ connection, prefix });
-  open.push(() => deliveries.close());
-  const edits = new EditQueue({ connection, prefix });
-  open.push(() => edits.close());
+  const { edits, deliveries } = services;
   return {
     fake,
     bot,
-    connection,
-    store,
+    store: services.artifacts,
     edits,
     deliveries,
-    prefix,
     guildId: fake.guilds[0].id,
     channelId: fake.guilds[0].channels[0].id,
     async jobs() {
@@ -169,15 +159,16 @@ describe('Discord bot', () => {
   it('refuses to start with a token Discord rejects, without printing the token', async () => {
     const fake = await DiscordFakeServer.start();
     open.push(() => fake.close());
-    const connection = createRedisConnection(redis.url);
-    open.push(() => closeRedisConnection(connection));
-    const config = loadConfig({ DISCORD_TOKEN: 'not-the-real-token', DISCORD_API_URL: fake.apiUrl });
+    const config = loadConfig({
+      REDIS_URL: redis.url,
+      DISCORD_TOKEN: 'not-the-real-token',
+      DISCORD_API_URL: fake.apiUrl,
+      CUTROOM_DATA_DIR: path.join(workDir, 'unused'),
+    });
     const error = await startDiscordBot({
       config,
       logger: createSilentLogger(),
-      connection,
-      store: new ArtifactStore({ root: path.join(workDir, 'unused') }),
-      prefix: `t${randomUUID().slice(0, 8)}`,
+      services: await servicesFor(config),
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'config_invalid', message: expect.stringMatching(/DISCORD_TOKEN/) });
     expect((error as Error).message).not.toContain('not-the-real-token');
@@ -284,54 +275,6 @@ describe('Discord bot', () => {
     );
   });
 
-  it('re-encodes a render over the interaction’s attachment_size_limit to fit, and says so', async () => {
-    const h = await startHarness();
-    const limit = Math.floor(bigRender.length / 6);
-    const { job, threadId } = await startEdit(h, { attachmentSizeLimit: limit });
-    const render = await h.store.write('renders/big/v1.mp4', bigRender, {
-      name: 'cutroom-v1.mp4',
-      mimeType: 'video/mp4',
-    });
-    await h.deliveries.enqueue({
-      kind: 'result',
-      thread: job.thread,
-      requestId: job.id,
-      file: render,
-      text: 'Done.',
-      version: 1,
-      durationSeconds: 6,
-    });
-    const result = await messageWith(h, threadId, /Version 1/);
-    expect(result.content).toMatch(/re-encoded it at \d+p/);
-    expect(result.files[0].data.length).toBeLessThanOrEqual(limit);
-    const uploaded = path.join(workDir, `uploaded-${randomUUID()}.mp4`);
-    writeFileSync(uploaded, result.files[0].data);
-    const probe = await ffprobe(uploaded);
-    expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
-    expect(Math.abs(probe.duration - 6)).toBeLessThan(0.5);
-  });
-
-  it('tells the user when the render cannot fit the upload limit at a watchable quality', async () => {
-    const h = await startHarness();
-    const { job, threadId } = await startEdit(h, { attachmentSizeLimit: 64 * 1024 });
-    const render = await h.store.write('renders/big/v1.mp4', bigRender, {
-      name: 'cutroom-v1.mp4',
-      mimeType: 'video/mp4',
-    });
-    await h.deliveries.enqueue({
-      kind: 'result',
-      thread: job.thread,
-      requestId: job.id,
-      file: render,
-      text: 'Done.',
-      version: 1,
-      durationSeconds: 6,
-    });
-    const message = await messageWith(h, threadId, /upload limit/);
-    expect(message.content).toMatch(/shorter cut/);
-    expect(message.files).toEqual([]);
-  });
-
   it('waits out a 429 Retry-After and posts the delivery exactly once', async () => {
     const h = await startHarness();
     const { job, threadId } = await startEdit(h);
@@ -360,19 +303,13 @@ describe('Discord bot', () => {
     expect(h.fake.channelMessages(threadId).filter((m) => m.content === 'after the limit')).toHaveLength(1);
   });
 
-  it('posts a delivery retried after a crash only once (nonce with enforce_nonce)', async () => {
+  it('posts a message retried after a crash only once (nonce with enforce_nonce)', async () => {
     const h = await startHarness();
     const { job, threadId } = await startEdit(h);
-    const handler = createDiscordDeliveryHandler({
-      client: h.bot.client,
-      registry: new StatusMessages({ redis: h.connection, prefix: h.prefix }),
-      threads: new RedisThreadStore({ redis: h.connection, prefix: h.prefix }),
-      pathOf: (key) => h.store.pathFor(key),
-      logger: createSilentLogger(),
-    });
-    const delivery: Delivery = { kind: 'message', thread: job.thread, requestId: job.id, text: 'only once' };
-    await handler(delivery, { jobId: 'job-1', attempt: 1 });
-    await handler(delivery, { jobId: 'job-1', attempt: 2 });
+    const surface = createDiscordSurface({ client: h.bot.client });
+    // A crash after posting, before the post was recorded as done: the retry posts again with the same key.
+    await surface.post(job.thread, { text: 'only once' }, { idempotencyKey: 'job-1:reply' });
+    await surface.post(job.thread, { text: 'only once' }, { idempotencyKey: 'job-1:reply' });
     expect(h.fake.channelMessages(threadId).filter((m) => m.content === 'only once')).toHaveLength(1);
   });
 

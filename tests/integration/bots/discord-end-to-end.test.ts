@@ -13,9 +13,9 @@ import { type DiscordBot, startDiscordBot } from '../../../src/bots/discord/disc
 import { createBrowserPool } from '../../../src/browser/create-browser-pool.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
-import { openQueueServices, type QueueServices } from '../../../src/queue/queue-services.ts';
+import { openServices, type Services } from '../../../src/open-services.ts';
+import { createEditProcessor } from '../../../src/worker/edit-processor.ts';
 import { EditWorker } from '../../../src/worker/edit-worker.ts';
-import { createEditProcessor } from '../../../src/worker/process-edit.ts';
 import { DiscordFakeServer, type FakeMessage, type FakeUser } from '../../fakes/discord-fake-server.ts';
 import { OpenAiFakeServer, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
 import { ffprobe } from '../../helpers/mp4-inspect.ts';
@@ -59,7 +59,7 @@ afterAll(async () => {
 interface Story {
   discord: DiscordFakeServer;
   llm: OpenAiFakeServer;
-  services: QueueServices;
+  services: Services;
   bot: DiscordBot;
   worker: EditWorker;
   channelId: string;
@@ -91,13 +91,15 @@ async function startStory(env: Record<string, string> = {}): Promise<Story> {
     ...env,
   });
   const logger = createSilentLogger();
-  const services = await openQueueServices({ config, logger, prefix });
+  const services = await openServices({ config, logger, prefix });
   cleanups.push(() => services.close());
   const pool = createBrowserPool(config, logger);
   cleanups.push(() => pool.close());
   const worker = new EditWorker({
     connection: services.redis,
     prefix,
+    deliveries: services.deliveries,
+    threads: services.threads,
     logger,
     processor: createEditProcessor({
       config,
@@ -109,13 +111,7 @@ async function startStory(env: Record<string, string> = {}): Promise<Story> {
   });
   await worker.start();
   cleanups.push(() => worker.close());
-  const bot = await startDiscordBot({
-    config,
-    logger,
-    connection: services.redis,
-    store: services.artifacts,
-    prefix,
-  });
+  const bot = await startDiscordBot({ config, logger, services });
   cleanups.push(() => bot.close());
   return { discord, llm, services, bot, worker, channelId: discord.guilds[0].channels[0].id };
 }

@@ -4,18 +4,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BotMessages } from '../../../src/bots/shared/bot-core.ts';
 import { type SlackBot, startSlackBot } from '../../../src/bots/slack/slack-bot.ts';
 import { MISSING_FILES_READ } from '../../../src/bots/slack/slack-files.ts';
 import { loadConfig } from '../../../src/config.ts';
+import type { DeliveryQueue } from '../../../src/deliveries/delivery-queue.ts';
 import { HttpServer } from '../../../src/http/http-server.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
-import { ArtifactStore, previewKey, renderKey } from '../../../src/queue/artifact-store.ts';
-import { DeliveryQueue } from '../../../src/queue/delivery-queue.ts';
-import { EditQueue } from '../../../src/queue/edit-queue.ts';
-import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
+import { openServices, type Services } from '../../../src/open-services.ts';
+import { type ArtifactStore, previewKey, renderKey } from '../../../src/queue/artifact-store.ts';
+import type { EditQueue } from '../../../src/queue/edit-queue.ts';
 import type { EditRequest, ThreadRef } from '../../../src/queue/types.ts';
 import {
   type AddFileOptions,
@@ -55,7 +54,6 @@ afterAll(async () => {
 interface Harness {
   fake: SlackFakeServer;
   bot: SlackBot;
-  connection: Redis;
   store: ArtifactStore;
   edits: EditQueue;
   deliveries: DeliveryQueue;
@@ -77,6 +75,17 @@ interface Harness {
 
 let open: (() => Promise<void>)[] = [];
 
+/** The services a `cutroom bot` process opens, on a unique key prefix. */
+async function servicesFor(config: ReturnType<typeof loadConfig>): Promise<Services> {
+  const services = await openServices({
+    config,
+    logger: createSilentLogger(),
+    prefix: `t${randomUUID().slice(0, 8)}`,
+  });
+  open.push(() => services.close());
+  return services;
+}
+
 afterEach(async () => {
   for (const close of open.reverse()) await close().catch(() => {});
   open = [];
@@ -88,13 +97,10 @@ async function startHarness(
 ): Promise<Harness> {
   const fake = await new SlackFakeServer().start();
   open.push(() => fake.close());
-  const connection = createRedisConnection(redis.url);
-  open.push(() => closeRedisConnection(connection));
   const dataDir = mkdtempSync(path.join(workDir, 'data-'));
-  const store = new ArtifactStore({ root: path.join(dataDir, 'artifacts') });
-  const prefix = `t${randomUUID().slice(0, 8)}`;
   const config = loadConfig(
     {
+      REDIS_URL: redis.url,
       SLACK_BOT_TOKEN: fake.botToken,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: fake.apiUrl,
@@ -104,20 +110,16 @@ async function startHarness(
     },
     { readDotenv: false },
   );
+  const services = await servicesFor(config);
+  const { edits, deliveries, artifacts: store } = services;
   const bot = await startSlackBot({
     config,
     logger: createSilentLogger(),
-    connection,
-    store,
-    prefix,
+    services,
     listen: { port: 0, host: '127.0.0.1' },
     statusIntervalMs: 100,
   });
   open.push(() => bot.close());
-  const deliveries = new DeliveryQueue({ connection, prefix });
-  open.push(() => deliveries.close());
-  const edits = new EditQueue({ connection, prefix });
-  open.push(() => edits.close());
 
   const send: Harness['send'] = async (event, options = {}) => {
     const body = fake.eventEnvelope(event, { eventId: options.eventId });
@@ -131,7 +133,6 @@ async function startHarness(
   return {
     fake,
     bot,
-    connection,
     store,
     edits,
     deliveries,
@@ -592,11 +593,10 @@ describe('Slack bot start-up', () => {
   it('refuses a bot token Slack rejects, naming the variable but not the token', async () => {
     const fake = await new SlackFakeServer().start();
     open.push(() => fake.close());
-    const connection = createRedisConnection(redis.url);
-    open.push(() => closeRedisConnection(connection));
     const dataDir = mkdtempSync(path.join(workDir, 'data-'));
     const config = loadConfig(
       {
+        REDIS_URL: redis.url,
         SLACK_BOT_TOKEN: 'xoxb-revoked-123',
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: fake.apiUrl,
@@ -607,8 +607,7 @@ describe('Slack bot start-up', () => {
     const error = await startSlackBot({
       config,
       logger: createSilentLogger(),
-      connection,
-      store: new ArtifactStore({ root: path.join(dataDir, 'artifacts') }),
+      services: await servicesFor(config),
       listen: { port: 0, host: '127.0.0.1' },
     }).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(Error);
@@ -621,12 +620,10 @@ describe('Slack bot on the shared HTTP server', () => {
   it('serves /slack/events next to /healthz on one port and still verifies signatures', async () => {
     const fake = await new SlackFakeServer().start();
     open.push(() => fake.close());
-    const connection = createRedisConnection(redis.url);
-    open.push(() => closeRedisConnection(connection));
     const dataDir = mkdtempSync(path.join(workDir, 'data-'));
-    const prefix = `t${randomUUID().slice(0, 8)}`;
     const config = loadConfig(
       {
+        REDIS_URL: redis.url,
         SLACK_BOT_TOKEN: fake.botToken,
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: fake.apiUrl,
@@ -634,16 +631,10 @@ describe('Slack bot on the shared HTTP server', () => {
       },
       { readDotenv: false },
     );
-    const http = new HttpServer({ port: 0, host: '127.0.0.1', redis: connection, queues: [] });
+    const services = await servicesFor(config);
+    const http = new HttpServer({ port: 0, host: '127.0.0.1', redis: services.redis, queues: [] });
     open.push(() => http.close());
-    const bot = await startSlackBot({
-      config,
-      logger: createSilentLogger(),
-      connection,
-      store: new ArtifactStore({ root: path.join(dataDir, 'artifacts') }),
-      prefix,
-      http,
-    });
+    const bot = await startSlackBot({ config, logger: createSilentLogger(), services, http });
     open.push(() => bot.close());
     const port = await http.start();
     expect(bot.eventsUrl).toBeUndefined();

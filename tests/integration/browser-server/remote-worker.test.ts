@@ -14,16 +14,18 @@ import { RemoteBrowserProvider } from '../../../src/browser/browser-provider.ts'
 import { localAsset } from '../../../src/browser/local-asset.ts';
 import { RemoteBrowserConnector } from '../../../src/browser/remote-browser-connector.ts';
 import type { LoadableAsset, RenderProgress } from '../../../src/browser/types.ts';
+import type { DeliveryConsumer } from '../../../src/deliveries/delivery-consumer.ts';
+import { DeliveryQueue } from '../../../src/deliveries/delivery-queue.ts';
+import type { Delivery } from '../../../src/deliveries/types.ts';
 import { CutroomError, ErrorCode } from '../../../src/errors.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
 import { ArtifactStore, renderKey } from '../../../src/queue/artifact-store.ts';
-import { type DeliveryConsumer, DeliveryQueue } from '../../../src/queue/delivery-queue.ts';
 import { EditQueue } from '../../../src/queue/edit-queue.ts';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
 import { jobIdFor } from '../../../src/queue/redis-keys.ts';
-import type { Delivery } from '../../../src/queue/types.ts';
-import type { EditProcessor } from '../../../src/worker/edit-processor.ts';
+import { RedisThreadStore } from '../../../src/queue/thread-store.ts';
 import { EditWorker } from '../../../src/worker/edit-worker.ts';
+import type { JobProcessor } from '../../../src/worker/job-processor.ts';
 import { type BrowserServerProcess, spawnBrowserServer } from '../../helpers/browser-server-process.ts';
 import { MediaFixtures } from '../../helpers/media-fixtures.ts';
 import { ffprobe } from '../../helpers/mp4-inspect.ts';
@@ -89,7 +91,7 @@ describe('EditWorker with remote browser servers', () => {
     const connector = new RemoteBrowserConnector({ endpoints, token: TOKEN, connectTimeoutMs: 5000, logger });
     const pool = new BrowserPool({ provider: new RemoteBrowserProvider({ connector }), size: 0, logger });
     const attempts: number[] = [];
-    const processor: EditProcessor = async (request, ctx) => {
+    const processor: JobProcessor = async (request, ctx) => {
       attempts.push(ctx.attempt);
       const session = await pool.acquire({ signal: ctx.signal, timeoutMs: 60_000 });
       try {
@@ -120,7 +122,8 @@ describe('EditWorker with remote browser servers', () => {
         await session.release();
       }
     };
-    const worker = new EditWorker({ connection, prefix, processor, logger });
+    const threads = new RedisThreadStore({ redis: connection, prefix });
+    const worker = new EditWorker({ connection, prefix, processor, deliveries, threads, logger });
     await worker.start();
     closers.push(
       () => pool.close(),

@@ -2,14 +2,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeliveryConsumer } from '../../../src/deliveries/delivery-consumer.ts';
+import { DeliveryQueue } from '../../../src/deliveries/delivery-queue.ts';
+import type { Delivery } from '../../../src/deliveries/types.ts';
 import { CutroomError, ErrorCode } from '../../../src/errors.ts';
-import { type DeliveryConsumer, DeliveryQueue } from '../../../src/queue/delivery-queue.ts';
 import { EditQueue } from '../../../src/queue/edit-queue.ts';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
 import { jobIdFor } from '../../../src/queue/redis-keys.ts';
-import type { Delivery } from '../../../src/queue/types.ts';
-import type { EditProcessor } from '../../../src/worker/edit-processor.ts';
+import { RedisThreadStore } from '../../../src/queue/thread-store.ts';
 import { EditWorker, type EditWorkerOptions } from '../../../src/worker/edit-worker.ts';
+import type { JobProcessor } from '../../../src/worker/job-processor.ts';
 import { collectDeliveries, makeRequest, uniquePrefix, waitUntil } from '../../helpers/queue-fixtures.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
@@ -23,8 +25,9 @@ describe('EditWorker', () => {
   let delivered: Delivery[];
   const workers: EditWorker[] = [];
 
-  const startWorker = async (processor: EditProcessor, options: Partial<EditWorkerOptions> = {}) => {
-    const worker = new EditWorker({ connection, prefix, processor, ...options });
+  const startWorker = async (processor: JobProcessor, options: Partial<EditWorkerOptions> = {}) => {
+    const threads = new RedisThreadStore({ redis: connection, prefix });
+    const worker = new EditWorker({ connection, prefix, processor, deliveries, threads, ...options });
     workers.push(worker);
     await worker.start();
     return worker;
@@ -159,7 +162,7 @@ describe('EditWorker', () => {
     expect(await jobState(request.id)).toBe('completed');
   });
 
-  it('throttles progress into few status deliveries', async () => {
+  it('coalesces a burst of progress into few status deliveries, the last one shown', async () => {
     await startWorker(async (_request, ctx) => {
       for (let i = 0; i < 50; i++)
         await ctx.progress({ stage: 'editing', percent: i * 2, text: `step ${i}` });
@@ -168,8 +171,9 @@ describe('EditWorker', () => {
     const request = makeRequest();
     await queue.enqueue(request);
     await waitUntil(async () => (await jobState(request.id)) === 'completed', { what: 'job completed' });
-    await sleep(300);
-    expect(delivered.filter((d) => d.kind === 'status').length).toBeLessThanOrEqual(2);
+    const statuses = () => delivered.filter((d) => d.kind === 'status');
+    await waitUntil(() => statuses().at(-1)?.text === 'step 49', { what: 'the last progress shown' });
+    expect(statuses().length).toBeLessThanOrEqual(2);
   });
 
   it('runs two requests of one thread one after the other, even with free capacity', async () => {

@@ -1,11 +1,8 @@
-/** @module Re-encodes a render so it fits Discord's upload limit, or refuses when it cannot stay watchable. */
-import { spawn } from 'node:child_process';
+/** @module Re-encodes a render so it fits a platform's upload limit, or refuses when it cannot stay watchable. */
 import { stat } from 'node:fs/promises';
-import { CutroomError, ErrorCode, TimeoutError } from '../../errors.ts';
-import { probeMedia } from '../../media/probe-media.ts';
-
-/** Discord's upload limit for bots when the interaction does not say otherwise. */
-export const DEFAULT_DISCORD_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
+import { CutroomError, ErrorCode } from '../errors.ts';
+import { probeMedia } from './probe-media.ts';
+import { runFfmpeg } from './run-ffmpeg.ts';
 
 export interface FitToUploadLimitOptions {
   inputPath: string;
@@ -42,7 +39,7 @@ const LADDER: { minKbps: number; height: number }[] = [
   { minKbps: 0, height: 360 },
 ];
 
-function megabytes(bytes: number): string {
+export function megabytes(bytes: number): string {
   const mb = bytes / (1024 * 1024);
   return `${mb >= 10 ? Math.round(mb) : mb.toFixed(1)} MB`;
 }
@@ -63,50 +60,6 @@ export function planFit(options: {
   const step = LADDER.find((s) => videoKbps >= s.minKbps)!;
   const height = Math.min(step.height, options.sourceHeight || step.height);
   return { videoKbps, audioKbps, height: height - (height % 2) };
-}
-
-function runFfmpeg(args: string[], options: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'], signal: options.signal });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2000);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    let timedOut = false;
-    timer.unref();
-    child.on('exit', (_code, signal) => {
-      if (signal === 'SIGKILL' && !options.signal?.aborted) timedOut = true;
-    });
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (error.code === 'ENOENT') {
-        reject(
-          new CutroomError(ErrorCode.ToolMissing, 'fit: ffmpeg is not installed (apt-get install ffmpeg)', {
-            cause: error,
-          }),
-        );
-      } else reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) return resolve();
-      if (timedOut) {
-        return reject(
-          new TimeoutError(`fit: ffmpeg exceeded ${options.timeoutMs} ms re-encoding for upload`),
-        );
-      }
-      reject(
-        new CutroomError(
-          ErrorCode.FfmpegFailed,
-          `fit: ffmpeg exited with ${code}: ${stderr.trim().slice(-500)}`,
-          {
-            userMessage: 'I could not shrink the video to fit Discord’s upload limit.',
-          },
-        ),
-      );
-    });
-  });
 }
 
 function tooLarge(size: number, limitBytes: number, durationSeconds: number): CutroomError {
@@ -146,9 +99,6 @@ export async function fitToUploadLimit(options: FitToUploadLimitOptions): Promis
     const scale = plan.height < info.height ? ['-vf', `scale=-2:${plan.height}`] : [];
     await runFfmpeg(
       [
-        '-hide_banner',
-        '-loglevel',
-        'error',
         '-y',
         '-i',
         options.inputPath,
@@ -173,7 +123,7 @@ export async function fitToUploadLimit(options: FitToUploadLimitOptions): Promis
         '+faststart',
         options.outputPath,
       ],
-      { timeoutMs, signal: options.signal },
+      { timeoutMs, signal: options.signal, label: 'fit to upload limit' },
     );
     const size = (await stat(options.outputPath)).size;
     if (size <= options.limitBytes) {
@@ -188,10 +138,4 @@ export async function fitToUploadLimit(options: FitToUploadLimitOptions): Promis
     }
   }
   throw tooLarge(originalSize, options.limitBytes, durationSeconds);
-}
-
-/** The line telling the user their render was shrunk. */
-export function describeFit(result: FitToUploadLimitResult, limitBytes: number): string | undefined {
-  if (!result.reencoded) return undefined;
-  return `The render was ${megabytes(result.originalSize)}, over this server's ${megabytes(limitBytes)} upload limit, so I re-encoded it at ${result.height}p (${megabytes(result.size)}).`;
 }

@@ -1,8 +1,5 @@
 /** @module The summary posted with a finished render, and the plain-words reply for a failure. */
-import type { Delivery } from '../../queue/types.ts';
-
-export type ResultDelivery = Extract<Delivery, { kind: 'result' }>;
-export type ErrorDelivery = Extract<Delivery, { kind: 'error' }>;
+import type { ErrorDelivery, ResultDelivery } from './types.ts';
 
 /** "1:05" for 65 s, "12.5 s" under a minute: short enough for one line. */
 export function formatDuration(seconds: number): string {
@@ -24,11 +21,12 @@ export function formatResult(delivery: ResultDelivery, options: FormatResultOpti
   const strong = options.strong ?? ((s: string) => `*${s}*`);
   const head = `${strong(`Version ${delivery.version}`)} · ${formatDuration(delivery.durationSeconds)}`;
   const summary = delivery.text.trim();
+  const note = delivery.note?.trim();
   const hint =
     delivery.version > 1
       ? 'Reply in this thread to change it, or say `undo` to go back.'
       : 'Reply in this thread to change it.';
-  return [head, summary, hint].filter(Boolean).join('\n');
+  return [head, summary, note, hint].filter(Boolean).join('\n');
 }
 
 /** The failure reply: the user message as is, with a fallback for an empty one. */

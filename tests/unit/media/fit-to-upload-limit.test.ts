@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFit } from '../../../src/bots/discord/fit-to-upload-limit.ts';
+import { planFit } from '../../../src/media/fit-to-upload-limit.ts';
 
 const MiB = 1024 * 1024;
 

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatError, formatResult } from '../../../src/bots/shared/format-result.ts';
-import {
-  formatStatus,
-  isTerminalStage,
-  type StatusDelivery,
-} from '../../../src/bots/shared/format-status.ts';
+import { formatDuration, formatError, formatResult } from '../../../src/deliveries/format-result.ts';
+import { formatStatus } from '../../../src/deliveries/format-status.ts';
+import { isTerminalStage, type StatusDelivery } from '../../../src/deliveries/types.ts';
 import type { ThreadRef } from '../../../src/queue/types.ts';
 
 const thread: ThreadRef = { platform: 'slack', channelId: 'C1', threadId: '1.1' };

@@ -1,0 +1,207 @@
+/** @module The Discord listeners: `/edit`, buttons, thread replies and mentions, each turned into a request. */
+import {
+  type Attachment,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Client,
+  Events,
+  type Interaction,
+  type Message,
+  MessageFlags,
+  type ThreadChannel,
+} from 'discord.js';
+import { toCutroomError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { ThreadRef } from '../../queue/types.ts';
+import { BotMessages, type IncomingRequest } from '../shared/bot-core.ts';
+import type { BotServices } from '../shared/bot-services.ts';
+import type { InFlight } from '../shared/in-flight.ts';
+import { stripMentions } from '../shared/parse-thread-command.ts';
+import { type DiscordAccessRules, type DiscordPlace, isDiscordPlaceAllowed } from './discord-access.ts';
+import { toIncomingFile } from './discord-attachments.ts';
+import { startThreadFrom, threadRefOf } from './discord-threads.ts';
+import { ButtonIds, CLIP_OPTION_NAMES, EDIT_COMMAND_NAME } from './edit-command.ts';
+
+/** Discord's upload limit for bots when neither the interaction nor the thread's guild ever said otherwise. */
+export const DEFAULT_DISCORD_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
+
+/** Replies the Discord adapter gives itself, before a thread exists. */
+export const DiscordMessages = {
+  noPrompt: 'Tell me what to do with the clips, e.g. "cut to the best 15 seconds and add a title".',
+} as const;
+
+export interface DiscordHandlerDeps {
+  /** Takes a request on (the shared BotCore). */
+  handle(request: IncomingRequest): Promise<unknown>;
+  threads: Pick<BotServices['threads'], 'rememberUploadLimit' | 'uploadLimit'>;
+  access: DiscordAccessRules;
+  inFlight: InFlight;
+  logger: Logger;
+}
+
+function quote(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
+}
+
+/**
+ * Each request from a channel gets its own thread (started from the `/edit` reply or the mention);
+ * replies in the thread make the next version. Allowlists are checked before a thread is started, so
+ * a refused channel gets no thread (the shared flow checks again).
+ */
+export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps): void {
+  const { logger } = deps;
+  const allowed = (place: DiscordPlace) => isDiscordPlaceAllowed(deps.access, place);
+
+  /** Runs a handler; an unexpected failure is logged and, where possible, told to the user in one line. */
+  function track(name: string, work: () => Promise<void>, tell?: (text: string) => Promise<unknown>): void {
+    void deps.inFlight.run(() =>
+      work().catch(async (error: unknown) => {
+        logger.error({ err: error }, `discord ${name} handler failed`);
+        await tell?.(`⚠️ ${toCutroomError(error).userMessage}`).catch((e: unknown) => {
+          logger.warn({ err: e }, `discord ${name}: could not report the failure`);
+        });
+      }),
+    );
+  }
+
+  /** The interaction's limit (remembered for the thread and guild), else the last one remembered. */
+  async function uploadLimitOf(ref: ThreadRef, reported?: number): Promise<number> {
+    if (reported) {
+      await deps.threads.rememberUploadLimit(ref, reported);
+      return reported;
+    }
+    return (await deps.threads.uploadLimit(ref)) ?? DEFAULT_DISCORD_UPLOAD_LIMIT_BYTES;
+  }
+
+  async function onEditCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const channel = interaction.channel;
+    const parentId = channel?.isThread() ? channel.parentId : undefined;
+    if (!allowed({ guildId: interaction.guildId, channelId: interaction.channelId, parentId })) {
+      await interaction.reply({ content: BotMessages.notAllowed, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    // Discord drops an interaction not acknowledged within 3 s; everything slow happens after this.
+    await interaction.deferReply();
+    const prompt = (interaction.options.getString('prompt') ?? '').trim();
+    const clips = CLIP_OPTION_NAMES.map((name) => interaction.options.getAttachment(name)).filter(
+      (a): a is Attachment => Boolean(a),
+    );
+    if (clips.length === 0 || !prompt) {
+      await interaction.editReply({
+        content: `⚠️ ${clips.length === 0 ? BotMessages.noClip : DiscordMessages.noPrompt}`,
+      });
+      return;
+    }
+    const reply = await interaction.editReply({
+      content: `🎬 <@${interaction.user.id}> asked:\n${quote(prompt)}\n${channel?.isThread() ? 'Working on it here.' : 'I’ll work on it in the thread below.'}`,
+      allowedMentions: { parse: [] },
+    });
+    const thread = channel?.isThread() ? channel : await startThreadFrom(reply, prompt);
+    const ref = await threadRefOf(thread, interaction.guildId);
+    await deps.handle({
+      id: `discord:${interaction.id}`,
+      thread: ref,
+      user: { id: interaction.user.id, name: interaction.user.username },
+      text: prompt,
+      files: clips.map((clip) => toIncomingFile(clip)),
+      addressed: true,
+      uploadLimitBytes: await uploadLimitOf(ref, interaction.attachmentSizeLimit || undefined),
+    });
+  }
+
+  async function onButton(interaction: ButtonInteraction): Promise<void> {
+    const parsed = ButtonIds.parse(interaction.customId);
+    if (!parsed) return;
+    const channel = interaction.channel;
+    if (!channel?.isThread()) {
+      await interaction.reply({ content: BotMessages.nothingToCancel, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const ref = await threadRefOf(channel, interaction.guildId);
+    // The button press is acknowledged in place; what happens next shows in the status message.
+    await interaction.deferUpdate();
+    await deps.handle({
+      id: `discord:${interaction.id}`,
+      thread: ref,
+      user: { id: interaction.user.id, name: interaction.user.username },
+      text: parsed.action,
+      files: [],
+      addressed: true,
+      uploadLimitBytes: await uploadLimitOf(ref, interaction.attachmentSizeLimit || undefined),
+      ...(parsed.action === 'cancel' ? { targetRequestId: parsed.target } : {}),
+    });
+  }
+
+  async function onThreadMessage(message: Message, thread: ThreadChannel): Promise<void> {
+    const ref = await threadRefOf(thread, message.guildId);
+    await deps.handle({
+      id: `discord:${message.id}`,
+      thread: ref,
+      user: { id: message.author.id, name: message.author.username },
+      text: message.content,
+      files: [...message.attachments.values()].map((a) => toIncomingFile(a)),
+      addressed: Boolean(client.user && message.mentions.users.has(client.user.id)),
+      uploadLimitBytes: await uploadLimitOf(ref),
+    });
+  }
+
+  async function onMention(message: Message): Promise<void> {
+    if (!allowed({ guildId: message.guildId, channelId: message.channelId })) {
+      await message.reply(BotMessages.notAllowed);
+      return;
+    }
+    const attachments = [...message.attachments.values()];
+    if (attachments.length === 0) {
+      await message.reply(`⚠️ ${BotMessages.noClip}`);
+      return;
+    }
+    const thread = await startThreadFrom(message, stripMentions(message.content));
+    const ref = await threadRefOf(thread, message.guildId);
+    await deps.handle({
+      id: `discord:${message.id}`,
+      thread: ref,
+      user: { id: message.author.id, name: message.author.username },
+      text: message.content,
+      files: attachments.map((a) => toIncomingFile(a)),
+      addressed: true,
+      uploadLimitBytes: await uploadLimitOf(ref),
+    });
+  }
+
+  client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (interaction.isChatInputCommand() && interaction.commandName === EDIT_COMMAND_NAME) {
+      track(
+        '/edit',
+        () => onEditCommand(interaction),
+        (content) =>
+          interaction.deferred || interaction.replied
+            ? interaction.editReply({ content })
+            : interaction.reply({ content, flags: MessageFlags.Ephemeral }),
+      );
+    } else if (interaction.isButton()) {
+      track(
+        'button',
+        () => onButton(interaction),
+        (content) =>
+          interaction.deferred || interaction.replied
+            ? interaction.followUp({ content, flags: MessageFlags.Ephemeral })
+            : interaction.reply({ content, flags: MessageFlags.Ephemeral }),
+      );
+    }
+  });
+  client.on(Events.MessageCreate, (message: Message) => {
+    if (message.author.bot || message.system || message.webhookId) return;
+    const channel = message.channel;
+    if (channel.isThread()) track('thread reply', () => onThreadMessage(message, channel));
+    else if (client.user && message.mentions.users.has(client.user.id)) {
+      track(
+        'mention',
+        () => onMention(message),
+        (content) => message.reply(content),
+      );
+    }
+  });
+}

@@ -1,0 +1,119 @@
+/** @module Discord as a thread surface for deliveries: messages, edits and file uploads in a thread, with the bot token. */
+import { createHash } from 'node:crypto';
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  type Client,
+  DiscordAPIError,
+  RESTJSONErrorCodes,
+  type SendableChannels,
+} from 'discord.js';
+import type { MessageAction, ThreadSurface } from '../../deliveries/thread-surface.ts';
+import { CutroomError, ErrorCode } from '../../errors.ts';
+import type { ThreadRef } from '../../queue/types.ts';
+import { ButtonIds } from './edit-command.ts';
+
+export interface DiscordSurfaceOptions {
+  client: Client;
+}
+
+function isApiError(error: unknown, code: number): boolean {
+  return error instanceof DiscordAPIError && error.code === code;
+}
+
+// Discord drops a second message with the same nonce (enforce_nonce), so a delivery retried after a
+// crash between "posted" and "acknowledged" never shows twice. Nonces are at most 25 characters.
+function nonceOf(idempotencyKey: string): string {
+  return createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 25);
+}
+
+function buttonFor(action: MessageAction, thread: ThreadRef): ButtonBuilder {
+  return action.kind === 'cancel'
+    ? new ButtonBuilder()
+        .setCustomId(ButtonIds.cancel(action.requestId))
+        .setLabel('Cancel')
+        .setStyle(ButtonStyle.Danger)
+    : new ButtonBuilder()
+        .setCustomId(ButtonIds.undo(thread.threadId))
+        .setLabel('Undo')
+        .setStyle(ButtonStyle.Secondary);
+}
+
+/** One row with the message's buttons, or none. */
+function componentsFor(actions: MessageAction[] | undefined, thread: ThreadRef) {
+  if (!actions?.length) return [];
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(actions.map((a) => buttonFor(a, thread)))];
+}
+
+/**
+ * Posts through the bot token into the thread (never the interaction webhook, whose token dies after
+ * 15 minutes). discord.js waits out 429 (Retry-After) in its REST queue before a call resolves.
+ */
+export function createDiscordSurface(options: DiscordSurfaceOptions): ThreadSurface {
+  const { client } = options;
+
+  async function channelOf(thread: ThreadRef): Promise<SendableChannels> {
+    try {
+      const channel = await client.channels.fetch(thread.threadId);
+      if (channel?.isSendable()) return channel;
+    } catch (error) {
+      if (
+        !isApiError(error, RESTJSONErrorCodes.UnknownChannel) &&
+        !isApiError(error, RESTJSONErrorCodes.MissingAccess)
+      ) {
+        throw error;
+      }
+    }
+    throw new CutroomError(
+      ErrorCode.NotAllowed,
+      `discord delivery: thread ${thread.threadId} is gone or not accessible`,
+    );
+  }
+
+  return {
+    strong: (text) => `**${text}**`,
+    uploadCarriesActions: true,
+    async post(thread, message, { idempotencyKey }) {
+      const channel = await channelOf(thread);
+      const posted = await channel.send({
+        content: message.text,
+        components: componentsFor(message.actions, thread),
+        nonce: nonceOf(idempotencyKey),
+        enforceNonce: true,
+      });
+      return posted.id;
+    },
+    async update(thread, messageId, message) {
+      const channel = await channelOf(thread);
+      try {
+        await channel.messages.edit(messageId, {
+          content: message.text,
+          components: componentsFor(message.actions, thread),
+        });
+        return true;
+      } catch (error) {
+        if (isApiError(error, RESTJSONErrorCodes.UnknownMessage)) return false;
+        throw error;
+      }
+    },
+    async upload(thread, file, message, { idempotencyKey }) {
+      const channel = await channelOf(thread);
+      try {
+        await channel.send({
+          content: message.text,
+          files: [{ attachment: file.path, name: file.name }],
+          components: componentsFor(message.actions, thread),
+          nonce: nonceOf(idempotencyKey),
+          enforceNonce: true,
+        });
+      } catch (error) {
+        if (!isApiError(error, RESTJSONErrorCodes.RequestEntityTooLarge)) throw error;
+        throw new CutroomError(ErrorCode.UploadTooLarge, `discord refused ${file.size} bytes as too large`, {
+          userMessage: `Discord refused the video (${Math.ceil(file.size / (1024 * 1024))} MB) as too large for this server. Ask for a shorter cut.`,
+          cause: error,
+        });
+      }
+    },
+  };
+}
