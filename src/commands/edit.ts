@@ -1,18 +1,22 @@
-/** @module `cutroom edit`: the whole agent on local files, with versions kept in a local state directory. */
-import { constants } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+/**
+ * @module `cutroom edit`: the worker's own edit processor on local files, with the thread's versions and
+ * files in a local state directory and its deliveries printed to the terminal.
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AgentProgress } from '../agent/agent-progress.ts';
-import { LlmClient } from '../agent/llm-client.ts';
-import { runEdit } from '../agent/run-edit.ts';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { localAsset } from '../browser/local-asset.ts';
-import type { LoadableAsset } from '../browser/types.ts';
 import { loadConfig } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { ArtifactStore, uploadKey } from '../queue/artifact-store.ts';
 import { LocalThreadStore } from '../queue/local-thread-store.ts';
-import type { StoredAsset, ThreadRef, Version } from '../queue/types.ts';
+import type { EditRequest, StoredAsset, ThreadRef } from '../queue/types.ts';
+import { createEditProcessor } from '../worker/edit-processor.ts';
+import { createJobContext, failureDelivery } from '../worker/job-context.ts';
+import { TerminalDeliveries } from './terminal-deliveries.ts';
 
 export interface EditCommandOptions {
   input: string[];
@@ -24,49 +28,29 @@ export interface EditCommandOptions {
   state?: string;
 }
 
-/** The one local "thread" whose versions `--continue` and `--undo` move through. */
-const LOCAL_THREAD: ThreadRef = { platform: 'cli', channelId: 'local', threadId: 'default' };
-
 export async function edit(
   opts: EditCommandOptions,
-  io: { out: NodeJS.WritableStream } = { out: process.stdout },
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = {
+    out: process.stdout,
+    err: process.stderr,
+  },
 ): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, pretty: true });
   const stateDir = path.resolve(opts.state ?? path.join(config.dataDir, 'local'));
-  const store = new LocalThreadStore(stateDir);
-  const threadDir = store.threadDir(LOCAL_THREAD);
-  const say = (line: string) => io.out.write(`${line}\n`);
-
-  if (opts.undo) {
-    const before = await store.list(LOCAL_THREAD);
-    if (before.length === 0) {
-      throw new CutroomError(ErrorCode.NothingToUndo, `edit --undo: no versions in ${stateDir}`, {
-        userMessage: 'There is nothing to undo.',
-      });
-    }
-    const now = await store.undo(LOCAL_THREAD);
-    if (!now) {
-      say(`Undid version ${before.at(-1)?.number}; no versions left.`);
-      return;
-    }
-    say(`Back to version ${now.number}: "${now.prompt}"`);
-    if (now.render) {
-      await exportFile(path.join(threadDir, now.render.key), opts.out);
-      say(`MP4: ${path.resolve(opts.out)}`);
-    }
-    return;
-  }
-
-  const prompt = opts.prompt?.trim();
-  if (!prompt) {
+  const threads = new LocalThreadStore(stateDir);
+  const artifacts = new ArtifactStore({ root: path.join(stateDir, 'artifacts') });
+  const fresh = !opts.continue && !opts.undo;
+  const thread = await currentThread(stateDir, { fresh });
+  const latest = await threads.latest(thread);
+  const prompt = opts.prompt?.trim() ?? '';
+  if (!opts.undo && !prompt) {
     throw new CutroomError(
       ErrorCode.ConfigInvalid,
       'edit: --prompt is required (what should be done with the clips?)',
     );
   }
-  const base = opts.continue ? await store.latest(LOCAL_THREAD) : undefined;
-  if (opts.continue && !base) {
+  if (opts.continue && !latest) {
     throw new CutroomError(
       ErrorCode.NoVersion,
       `edit: --continue: no version in ${stateDir} yet; run without it first`,
@@ -76,121 +60,98 @@ export async function edit(
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
-
-  const newAssets: LoadableAsset[] = [];
-  for (const input of opts.input) newAssets.push(await keepAsset(threadDir, await localAsset(input)));
-  const assets = [
-    ...(base?.assets ?? []).map((a) => ({ ...a, path: path.join(threadDir, a.key) })),
-    ...newAssets,
-  ];
-  if (assets.length === 0) {
-    throw new CutroomError(ErrorCode.NoAssets, 'edit: give at least one --input clip', {
-      userMessage: 'Please attach at least one clip.',
-    });
-  }
-
-  const llm = LlmClient.fromConfig(config.openai, { logger });
   const pool = createBrowserPool(config, logger, { size: 0 });
-  const outDir = path.join(threadDir, 'runs', String(Date.now()));
+  const terminal = new TerminalDeliveries({
+    ...io,
+    artifacts,
+    outFile: opts.out,
+    previewsDir: opts.previews,
+  });
   try {
-    const session = await pool.acquire({ signal: controller.signal });
-    try {
-      const startedAt = Date.now();
-      say(
-        `Editing ${assets.length} file(s): "${prompt}"${base ? ` (continuing version ${base.number})` : ''}`,
+    const id = `cli:${randomUUID()}`;
+    const assets = await storeInputs(artifacts, thread, id, opts.input, controller.signal);
+    const request: EditRequest = {
+      id,
+      thread,
+      user: { id: 'local' },
+      kind: opts.undo ? 'undo' : 'edit',
+      prompt,
+      assets,
+      receivedAt: Date.now(),
+    };
+    if (!opts.undo) {
+      const clips = (await threads.clips(thread)).length + assets.length;
+      io.out.write(
+        `Editing ${clips} file(s): "${prompt}"${latest ? ` (continuing version ${latest.number})` : ''}\n`,
       );
-      const outcome = await runEdit({
-        request: { prompt },
-        assets,
-        base,
-        session,
-        llm,
-        limits: config.agent,
-        outDir,
-        onProgress: (event) => {
-          // Every percent is too chatty for a terminal log; tens are enough.
-          if (event.stage === 'rendering' && event.percent !== undefined && event.percent % 10 !== 0) return;
-          say(formatProgress(event, Date.now() - startedAt));
-        },
-        signal: controller.signal,
-        logger,
-      });
-      const { usage } = outcome;
-      say(
-        `${outcome.summary}\n(${usage.steps} steps, ${usage.llmCalls} AI calls, ${usage.promptTokens + usage.completionTokens} tokens)`,
-      );
-      const sheet = outcome.previewPaths.at(-1);
-      if (opts.previews && outcome.previewPaths.length > 0) {
-        await mkdir(opts.previews, { recursive: true });
-        for (const preview of outcome.previewPaths) {
-          await copyFile(preview, path.join(opts.previews, path.basename(preview)));
-        }
-        say(`Preview sheets: ${path.resolve(opts.previews)}`);
-      } else if (sheet) {
-        say(`Preview sheet: ${sheet}`);
-      }
-      if (outcome.status !== 'rendered' || !outcome.renderPath) {
-        process.exitCode = 1;
-        return;
-      }
-      await exportFile(outcome.renderPath, opts.out);
-      const version = await store.append(LOCAL_THREAD, toVersion(prompt, assets, outcome, threadDir));
-      say(
-        `MP4: ${path.resolve(opts.out)} (version ${version.number}, ${outcome.durationSeconds?.toFixed(1)} s)`,
-      );
-    } finally {
-      await session.release();
     }
+    const processor = createEditProcessor({ config, logger, threads, artifacts, pool });
+    const context = createJobContext({
+      request,
+      deliveries: terminal,
+      signal: controller.signal,
+      jobId: id,
+      attempt: 1,
+      logger,
+    });
+    try {
+      const { usage } = await processor(request, context);
+      if (usage) {
+        io.out.write(
+          `(${usage.steps} steps, ${usage.llmCalls} AI calls, ${usage.promptTokens + usage.completionTokens} tokens)\n`,
+        );
+      }
+    } catch (error) {
+      // What the worker does with a job that failed for good: the reason, where the user looks.
+      await terminal.enqueue(failureDelivery(request, error));
+    }
+    const previews = terminal.previewsLine();
+    if (previews) io.out.write(`${previews}\n`);
+    if (terminal.failed) process.exitCode = 1;
   } finally {
     process.removeListener('SIGINT', onSignal);
     await pool.close();
   }
 }
 
-function toVersion(
-  prompt: string,
-  assets: LoadableAsset[],
-  outcome: Awaited<ReturnType<typeof runEdit>>,
-  threadDir: string,
-): Omit<Version, 'number'> {
-  const rel = (file: string) => path.relative(threadDir, file);
-  const artifact = (file: string, mimeType: string, size: number) => ({
-    key: rel(file),
-    name: path.basename(file),
-    mimeType,
-    size,
-  });
-  const preview = outcome.previewPaths.at(-1);
-  return {
-    prompt,
-    assets: assets.map(({ path: _path, ...stored }) => stored),
-    script: outcome.script,
-    verdicts: outcome.verdicts,
-    render: outcome.render ? artifact(outcome.render.path, 'video/mp4', outcome.render.bytes) : undefined,
-    preview: preview ? artifact(preview, 'image/jpeg', 0) : undefined,
-    summary: outcome.summary,
-    durationSeconds: outcome.durationSeconds,
-    createdAt: Date.now(),
-  };
+/**
+ * The local thread `--continue` and `--undo` work in. A run without them starts a new one, as a new
+ * chat thread would; a state directory from before threads were kept per run has only `default`.
+ */
+async function currentThread(stateDir: string, options: { fresh: boolean }): Promise<ThreadRef> {
+  const pointer = path.join(stateDir, 'current-thread');
+  let threadId = 'default';
+  if (options.fresh) {
+    threadId = `run-${Date.now().toString(36)}`;
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(pointer, `${threadId}\n`);
+  } else {
+    threadId = (await readFile(pointer, 'utf8').catch(() => threadId)).trim();
+  }
+  return { platform: 'cli', channelId: 'local', threadId };
 }
 
-/** Copies an input into the state directory so later versions can replay it even if the original moves. */
-async function keepAsset(threadDir: string, asset: LoadableAsset): Promise<LoadableAsset> {
-  const dir = path.join(threadDir, 'assets');
-  await mkdir(dir, { recursive: true });
-  const key = path.join('assets', `${Date.now()}-${asset.name}`);
-  await copyFile(asset.path, path.join(threadDir, key), constants.COPYFILE_FICLONE);
-  const stored: StoredAsset = { ...asset, key };
-  return { ...stored, path: path.join(threadDir, key) };
-}
-
-async function exportFile(from: string, to: string): Promise<void> {
-  await mkdir(path.dirname(path.resolve(to)), { recursive: true });
-  await copyFile(from, to);
-}
-
-function formatProgress(event: AgentProgress, elapsedMs: number): string {
-  const clock = `[${(elapsedMs / 1000).toFixed(1).padStart(5)} s]`;
-  const where = event.previewPath ? ` → ${event.previewPath}` : '';
-  return `${clock} ${event.text}${where}`;
+/** Probes each input and copies it into the thread's files, so later versions replay it even if the original moves. */
+async function storeInputs(
+  artifacts: ArtifactStore,
+  thread: ThreadRef,
+  requestId: string,
+  inputs: string[],
+  signal: AbortSignal,
+): Promise<StoredAsset[]> {
+  const stored: StoredAsset[] = [];
+  for (const [index, input] of inputs.entries()) {
+    const { path: file, key: _key, ...probed } = await localAsset(input, { signal });
+    const ref = await artifacts.write(
+      uploadKey(thread, requestId, index, probed.name),
+      createReadStream(file),
+      {
+        name: probed.name,
+        mimeType: probed.mimeType,
+        signal,
+      },
+    );
+    stored.push({ ...probed, ...ref });
+  }
+  return stored;
 }

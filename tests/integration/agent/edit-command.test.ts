@@ -1,6 +1,5 @@
 // `cutroom edit` as a user runs it: the real CLI process, real Chromium and ffmpeg, the OpenAI fake as the model.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -130,8 +129,9 @@ describe('cutroom edit', { timeout: 180_000 }, () => {
 
     const undone = await cutroom('--undo', '--out', path.join(work.dir, 'undone.mp4'));
     expect(undone.code).toBe(0);
-    expect(undone.stdout).toContain('Back to version 1: "keep two seconds"');
-    expect(existsSync(path.join(work.dir, 'undone.mp4'))).toBe(true);
+    expect(undone.stdout).toContain('Back to version 1. Kept the first two seconds.');
+    expect(undone.stdout).toContain(`MP4: ${path.join(work.dir, 'undone.mp4')} (version 1`);
+    expect((await probeVideo(path.join(work.dir, 'undone.mp4'))).duration).toBeCloseTo(2, 0);
   });
 
   it('says plainly when --continue has nothing to continue from', async () => {
