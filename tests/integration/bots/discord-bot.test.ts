@@ -386,6 +386,18 @@ describe('Discord bot', () => {
     expect(after.find((j) => j.id === `discord:${press.id}`)).toMatchObject({ kind: 'undo' });
   });
 
+  it('gives a thread reply the upload limit the /edit interaction reported, else Discord’s default', async () => {
+    const h = await startHarness();
+    const { threadId } = await startEdit(h, { attachmentSizeLimit: 25 * MiB });
+    const reply = h.fake.sendUserMessage({ user: alice, channelId: threadId, content: 'make it shorter' });
+    const jobs = await waitForJobs(h, 2);
+    expect(jobs.find((j) => j.id === `discord:${reply.id}`)?.uploadLimitBytes).toBe(25 * MiB);
+
+    const other = await startHarness();
+    const { job } = await startEdit(other);
+    expect(job.uploadLimitBytes).toBe(10 * MiB);
+  });
+
   it('cancels a queued request from its Cancel button', async () => {
     const h = await startHarness();
     const { job, threadId } = await startEdit(h);
