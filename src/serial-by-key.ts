@@ -20,9 +20,4 @@ export class SerialByKey {
     });
     return current;
   }
-
-  /** Keys with work queued or running. */
-  get size(): number {
-    return this.tails.size;
-  }
 }

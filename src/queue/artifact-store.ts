@@ -1,6 +1,6 @@
 /** @module The artifact store: uploads, preview sheets and renders as files under `<CUTROOM_DATA_DIR>/artifacts`. */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, type Dirent, type ReadStream } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -86,10 +86,6 @@ export class ArtifactStore {
       await file.close().catch(() => {});
     }
     return { key, name: options.name, mimeType: options.mimeType, size };
-  }
-
-  createReadStream(key: string, options: { start?: number; end?: number } = {}): ReadStream {
-    return createReadStream(this.pathFor(key), options);
   }
 
   /** Size and modification time, or undefined when the key holds nothing. */

@@ -25,11 +25,6 @@ export function jobIdFor(key: string): string {
   return /^\d+$/.test(escaped) ? `%N${escaped}` : escaped;
 }
 
-export function keyFromJobId(jobId: string): string {
-  const body = jobId.startsWith('%N') ? jobId.slice(2) : jobId;
-  return body.replaceAll('%3A', ':').replaceAll('%25', '%');
-}
-
 /** The keys of one thread that live and expire together (see `RedisThreadStore`). */
 export interface ThreadKeys {
   /** List of version JSON, oldest first. */

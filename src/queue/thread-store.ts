@@ -101,11 +101,6 @@ touch()
 return 1
 `;
 
-const TOUCH_SCRIPT = `${TOUCH}
-touch()
-return 1
-`;
-
 const RENEW_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
@@ -190,11 +185,6 @@ export class RedisThreadStore implements ThreadState {
 
   async latestRequest(thread: ThreadRef): Promise<string | undefined> {
     return (await this.redis.get(this.keys.thread(thread).latestRequest)) ?? undefined;
-  }
-
-  /** Keeps the thread (and everything it holds) alive for another lifetime. */
-  async touch(thread: ThreadRef): Promise<void> {
-    await this.run(TOUCH_SCRIPT, thread);
   }
 
   /**

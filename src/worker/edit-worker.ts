@@ -112,11 +112,6 @@ export class EditWorker extends EventEmitter {
     await this.worker.waitUntilReady();
   }
 
-  /** Requests running in this process. */
-  get running(): string[] {
-    return [...this.active.keys()];
-  }
-
   private stop(requestId: string, reason: StopReason): void {
     const entry = this.active.get(requestId);
     if (!entry || entry.controller.signal.aborted) return;

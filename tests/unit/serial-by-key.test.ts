@@ -41,11 +41,4 @@ describe('SerialByKey', () => {
     await expect(failing).rejects.toThrow('post failed');
     await expect(next).resolves.toBe('posted');
   });
-
-  it('forgets a key once its work is done', async () => {
-    const lanes = new SerialByKey();
-    await lanes.run('a', async () => {});
-    await sleep(0);
-    expect(lanes.size).toBe(0);
-  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseThreadCommand, stripMentions } from '../../../src/bots/shared/parse-thread-command.ts';
+import { parseThreadCommand, stripMentions } from '../../../../src/bots/shared/parse-thread-command.ts';
 
 describe('parseThreadCommand', () => {
   it.each(['undo', 'Undo.', '<@U0CUTROOM> undo', 'undo that', 'go back', 'revert!'])(

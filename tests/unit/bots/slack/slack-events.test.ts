@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import { toIncomingRequest } from '../../../src/bots/slack/slack-events.ts';
+import { toIncomingRequest } from '../../../../src/bots/slack/slack-events.ts';
 
 // No file in these events is opened or looked up, so the client never makes a call.
 const files = {

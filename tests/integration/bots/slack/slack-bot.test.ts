@@ -5,25 +5,25 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BotMessages } from '../../../src/bots/shared/bot-core.ts';
-import { type SlackBot, startSlackBot } from '../../../src/bots/slack/slack-bot.ts';
-import { MISSING_FILES_READ } from '../../../src/bots/slack/slack-files.ts';
-import { loadConfig } from '../../../src/config.ts';
-import type { DeliveryQueue } from '../../../src/deliveries/delivery-queue.ts';
-import { HttpServer } from '../../../src/http/http-server.ts';
-import { createSilentLogger } from '../../../src/logger.ts';
-import { openServices, type Services } from '../../../src/open-services.ts';
-import { type ArtifactStore, previewKey, renderKey } from '../../../src/queue/artifact-store.ts';
-import type { EditQueue } from '../../../src/queue/edit-queue.ts';
-import type { EditRequest, ThreadRef } from '../../../src/queue/types.ts';
+import { BotMessages } from '../../../../src/bots/shared/bot-core.ts';
+import { type SlackBot, startSlackBot } from '../../../../src/bots/slack/slack-bot.ts';
+import { MISSING_FILES_READ } from '../../../../src/bots/slack/slack-files.ts';
+import { loadConfig } from '../../../../src/config.ts';
+import type { DeliveryQueue } from '../../../../src/deliveries/delivery-queue.ts';
+import { HttpServer } from '../../../../src/http/http-server.ts';
+import { createSilentLogger } from '../../../../src/logger.ts';
+import { openServices, type Services } from '../../../../src/open-services.ts';
+import { type ArtifactStore, previewKey, renderKey } from '../../../../src/queue/artifact-store.ts';
+import type { EditQueue } from '../../../../src/queue/edit-queue.ts';
+import type { EditRequest, ThreadRef } from '../../../../src/queue/types.ts';
 import {
   type AddFileOptions,
   blockActionBody,
   SlackFakeServer,
   sendSignedEvent,
-} from '../../fakes/slack-fake-server.ts';
-import { MediaFixtures } from '../../helpers/media-fixtures.ts';
-import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
+} from '../../../fakes/slack-fake-server.ts';
+import { MediaFixtures } from '../../../helpers/media-fixtures.ts';
+import { startTestRedis, type TestRedis } from '../../../helpers/redis-server.ts';
 
 const SECRET = 'test-signing-secret';
 const CHANNEL = 'C0VIDEO';

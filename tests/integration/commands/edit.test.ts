@@ -13,7 +13,7 @@ import {
   probeVideo,
   tempDir,
   VISION_MODEL,
-} from './agent-test-kit.ts';
+} from '../agent/agent-test-kit.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/cutroom.js');
 

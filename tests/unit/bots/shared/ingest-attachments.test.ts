@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type IncomingFile, ingestAttachments } from '../../../src/bots/shared/ingest-attachments.ts';
-import { CutroomError } from '../../../src/errors.ts';
-import { ArtifactStore } from '../../../src/queue/artifact-store.ts';
+import { type IncomingFile, ingestAttachments } from '../../../../src/bots/shared/ingest-attachments.ts';
+import { CutroomError } from '../../../../src/errors.ts';
+import { ArtifactStore } from '../../../../src/queue/artifact-store.ts';
 
 const limits = { maxAssetBytes: 1024, maxAssetSeconds: 60, maxAssets: 2 };
 

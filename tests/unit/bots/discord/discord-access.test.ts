@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDiscordPlaceAllowed } from '../../../src/bots/discord/discord-access.ts';
-import { ButtonIds } from '../../../src/bots/discord/edit-command.ts';
+import { isDiscordPlaceAllowed } from '../../../../src/bots/discord/discord-access.ts';
 
 describe('isDiscordPlaceAllowed', () => {
   const open = { allowedGuilds: [], allowedChannels: [] };
@@ -28,24 +27,5 @@ describe('isDiscordPlaceAllowed', () => {
     const rules = { allowedGuilds: ['g1'], allowedChannels: ['c1'] };
     expect(isDiscordPlaceAllowed(rules, { guildId: 'g1', channelId: 'c1' })).toBe(true);
     expect(isDiscordPlaceAllowed(rules, { guildId: 'g2', channelId: 'c1' })).toBe(false);
-  });
-});
-
-describe('ButtonIds', () => {
-  it('round-trips the request or thread a button acts on, even with colons in it', () => {
-    expect(ButtonIds.parse(ButtonIds.cancel('discord:123'))).toEqual({
-      action: 'cancel',
-      target: 'discord:123',
-    });
-    expect(ButtonIds.parse(ButtonIds.undo('456'))).toEqual({ action: 'undo', target: '456' });
-  });
-
-  it('ignores buttons that are not cutroom’s', () => {
-    expect(ButtonIds.parse('other:undo:1')).toBeUndefined();
-    expect(ButtonIds.parse('cutroom:delete:1')).toBeUndefined();
-  });
-
-  it('stays within Discord’s 100-character custom id limit for request ids', () => {
-    expect(ButtonIds.cancel(`discord:${'9'.repeat(20)}`).length).toBeLessThanOrEqual(100);
   });
 });
