@@ -11,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { DeliveryConsumer } from '../src/deliveries/delivery-consumer.ts';
-import { DeliveryQueue } from '../src/deliveries/delivery-queue.ts';
+import { DeliveryQueue, type EnqueueDeliveryOptions } from '../src/deliveries/delivery-queue.ts';
+import type { Delivery } from '../src/deliveries/types.ts';
 import { EditQueue } from '../src/queue/edit-queue.ts';
 import { startEmbeddedRedis } from '../src/queue/embedded-redis.ts';
 import { closeRedisConnection, createRedisConnection } from '../src/queue/redis-connection.ts';
@@ -139,7 +140,16 @@ async function benchWorkers(
   }
 }
 
-async function benchDeliveries(redis: Redis): Promise<Record<string, number>> {
+/**
+ * Enqueues `count` deliveries made by `make` (100 at a time), then starts a consumer whose every post
+ * takes `post`; times both halves.
+ */
+async function timeDeliveries(
+  redis: Redis,
+  count: number,
+  make: (i: number) => [Delivery, EnqueueDeliveryOptions?],
+  post: () => Promise<unknown> = async () => {},
+): Promise<{ enqueueSeconds: number; postSeconds: number }> {
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const deliveries = new DeliveryQueue({ connection: redis, prefix });
   let posted = 0;
@@ -148,35 +158,38 @@ async function benchDeliveries(redis: Redis): Promise<Record<string, number>> {
     prefix,
     platform: 'slack',
     handler: async () => {
+      await post();
       posted++;
     },
   });
   try {
-    const thread = { platform: 'slack' as const, channelId: 'C-bench', threadId: 'T-bench' };
     const enqueueStart = performance.now();
-    for (let i = 0; i < DELIVERIES; i += 100) {
+    for (let i = 0; i < count; i += 100) {
       await Promise.all(
-        Array.from({ length: 100 }, (_, j) =>
-          deliveries.enqueue(
-            { kind: 'message', thread, requestId: 'bench:1', text: `message ${i + j}` },
-            { key: `bench:1:message:${i + j}` },
-          ),
-        ),
+        Array.from({ length: Math.min(100, count - i) }, (_, j) => deliveries.enqueue(...make(i + j))),
       );
     }
     const enqueueSeconds = (performance.now() - enqueueStart) / 1000;
-    const consumeStart = performance.now();
+    const postStart = performance.now();
     await consumer.start();
-    while (posted < DELIVERIES) await new Promise((r) => setTimeout(r, 10));
-    const consumeSeconds = (performance.now() - consumeStart) / 1000;
-    return {
-      deliveries_enqueued_per_s: Math.round(DELIVERIES / enqueueSeconds),
-      deliveries_posted_per_s: Math.round(DELIVERIES / consumeSeconds),
-    };
+    while (posted < count) await new Promise((r) => setTimeout(r, 10));
+    return { enqueueSeconds, postSeconds: (performance.now() - postStart) / 1000 };
   } finally {
     await consumer.close();
     await deliveries.close();
   }
+}
+
+async function benchDeliveries(redis: Redis): Promise<Record<string, number>> {
+  const thread = { platform: 'slack' as const, channelId: 'C-bench', threadId: 'T-bench' };
+  const { enqueueSeconds, postSeconds } = await timeDeliveries(redis, DELIVERIES, (i) => [
+    { kind: 'message', thread, requestId: 'bench:1', text: `message ${i}` },
+    { key: `bench:1:message:${i}` },
+  ]);
+  return {
+    deliveries_enqueued_per_s: Math.round(DELIVERIES / enqueueSeconds),
+    deliveries_posted_per_s: Math.round(DELIVERIES / postSeconds),
+  };
 }
 
 /**
@@ -184,31 +197,20 @@ async function benchDeliveries(redis: Redis): Promise<Record<string, number>> {
  * posts run in order, so only posts to different threads can overlap.
  */
 async function benchSlowPosts(redis: Redis, threads: number): Promise<number> {
-  const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const deliveries = new DeliveryQueue({ connection: redis, prefix });
-  let posted = 0;
-  const consumer = new DeliveryConsumer({
-    connection: redis,
-    prefix,
-    platform: 'slack',
-    handler: async () => {
-      await new Promise((r) => setTimeout(r, SLOW_POST_MS));
-      posted++;
-    },
-  });
-  try {
-    for (let i = 0; i < SLOW_POSTS; i++) {
-      const thread = { platform: 'slack' as const, channelId: 'C-bench', threadId: `T-${i % threads}` };
-      await deliveries.enqueue({ kind: 'message', thread, requestId: `bench:${i}`, text: `message ${i}` });
-    }
-    const started = performance.now();
-    await consumer.start();
-    while (posted < SLOW_POSTS) await new Promise((r) => setTimeout(r, 10));
-    return Math.round(SLOW_POSTS / ((performance.now() - started) / 1000));
-  } finally {
-    await consumer.close();
-    await deliveries.close();
-  }
+  const { postSeconds } = await timeDeliveries(
+    redis,
+    SLOW_POSTS,
+    (i) => [
+      {
+        kind: 'message',
+        thread: { platform: 'slack', channelId: 'C-bench', threadId: `T-${i % threads}` },
+        requestId: `bench:${i}`,
+        text: `message ${i}`,
+      },
+    ],
+    () => new Promise((r) => setTimeout(r, SLOW_POST_MS)),
+  );
+  return Math.round(SLOW_POSTS / postSeconds);
 }
 
 /** Runs the whole benchmark against a private redis-server and prints a small table. */

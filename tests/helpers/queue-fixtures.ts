@@ -1,8 +1,11 @@
-/** @module Test helper: edit requests, unique Redis prefixes and a delivery collector for queue and worker tests. */
+/** @module Test helper: edit requests, unique Redis prefixes, services on them and a delivery collector for queue and worker tests. */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Config } from '../../src/config.ts';
 import { DeliveryConsumer } from '../../src/deliveries/delivery-consumer.ts';
 import type { Delivery } from '../../src/deliveries/types.ts';
+import { createSilentLogger } from '../../src/logger.ts';
+import { openServices, type Services } from '../../src/open-services.ts';
 import type { EditRequest, Platform } from '../../src/queue/types.ts';
 
 export function uniquePrefix(): string {
@@ -61,4 +64,9 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`waitUntil: ${what} not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The services a cutroom process opens (src/open-services.ts), on a unique key prefix; close them after the test. */
+export function openTestServices(config: Config): Promise<Services> {
+  return openServices({ config, logger: createSilentLogger(), prefix: uniquePrefix() });
 }

@@ -4,13 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type SlackBot, startSlackBot } from '../../src/bots/slack/slack-bot.ts';
-import { createBrowserPool } from '../../src/browser/create-browser-pool.ts';
+import { type Closable, closeAll } from '../../src/commands/runtime.ts';
+import { startEditWorker } from '../../src/commands/worker.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createSilentLogger, type Logger } from '../../src/logger.ts';
 import { openServices, type Services } from '../../src/open-services.ts';
 import type { EditRequest } from '../../src/queue/types.ts';
-import { createEditProcessor } from '../../src/worker/edit-processor.ts';
-import { EditWorker } from '../../src/worker/edit-worker.ts';
 import { OpenAiFakeServer } from '../fakes/openai-fake-server.ts';
 import { SlackFakeServer } from '../fakes/slack-fake-server.ts';
 
@@ -25,7 +24,6 @@ export interface SlackStack {
   config: Config;
   services: Services;
   bot: SlackBot;
-  worker: EditWorker;
   /** Jobs not finished yet. */
   pendingJobs(): Promise<EditRequest[]>;
   /** Closes everything in reverse order of starting and deletes the data directory. Idempotent. */
@@ -75,24 +73,10 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
     const services = await openServices({ config, logger, prefix: `t${randomUUID().slice(0, 8)}` });
     cleanups.push(() => services.close());
 
-    const pool = createBrowserPool(config, logger);
-    cleanups.push(() => pool.close());
-    const worker = new EditWorker({
-      connection: services.redis,
-      prefix: services.prefix,
-      deliveries: services.deliveries,
-      threads: services.threads,
-      logger,
-      processor: createEditProcessor({
-        config,
-        logger,
-        threads: services.threads,
-        artifacts: services.artifacts,
-        pool,
-      }),
-    });
-    cleanups.push(() => worker.close());
-    await worker.start();
+    // The worker the way `cutroom worker` starts it: browser pool, retention sweep, edit worker.
+    const worker: Closable[] = [];
+    cleanups.push(() => closeAll(worker, logger));
+    await startEditWorker(services, logger, config, worker);
 
     const bot = await startSlackBot({
       config,
@@ -112,7 +96,6 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
       config,
       services,
       bot,
-      worker,
       async pendingJobs() {
         const jobs = await services.edits.queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
         return jobs.map((j) => j.data);

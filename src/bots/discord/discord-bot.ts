@@ -45,11 +45,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
   const core = new BotCore({
     platform: 'discord',
     logger,
-    edits: services.edits,
-    deliveries: services.deliveries,
-    threads: services.threads,
-    rateLimiter: services.rateLimiter,
-    store: services.artifacts,
+    services,
     limits: config.limits,
     allowlist: { workspaces: access.allowedGuilds, channels: access.allowedChannels },
   });

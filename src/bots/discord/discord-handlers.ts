@@ -135,17 +135,22 @@ export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps
     });
   }
 
-  async function onThreadMessage(message: Message, thread: ThreadChannel): Promise<void> {
-    const ref = await threadRefOf(thread, message.guildId);
+  /** A message (a thread reply or a mention) as a request in the thread `ref`. */
+  async function handleMessage(message: Message, ref: ThreadRef, addressed: boolean): Promise<void> {
     await deps.handle({
       id: `discord:${message.id}`,
       thread: ref,
       user: { id: message.author.id, name: message.author.username },
       text: message.content,
       files: [...message.attachments.values()].map((a) => toIncomingFile(a)),
-      addressed: Boolean(client.user && message.mentions.users.has(client.user.id)),
+      addressed,
       uploadLimitBytes: await uploadLimitOf(ref),
     });
+  }
+
+  async function onThreadMessage(message: Message, thread: ThreadChannel): Promise<void> {
+    const mentioned = Boolean(client.user && message.mentions.users.has(client.user.id));
+    await handleMessage(message, await threadRefOf(thread, message.guildId), mentioned);
   }
 
   async function onMention(message: Message): Promise<void> {
@@ -153,22 +158,12 @@ export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps
       await message.reply(BotMessages.notAllowed);
       return;
     }
-    const attachments = [...message.attachments.values()];
-    if (attachments.length === 0) {
+    if (message.attachments.size === 0) {
       await message.reply(`⚠️ ${BotMessages.noClip}`);
       return;
     }
     const thread = await startThreadFrom(message, stripMentions(message.content));
-    const ref = await threadRefOf(thread, message.guildId);
-    await deps.handle({
-      id: `discord:${message.id}`,
-      thread: ref,
-      user: { id: message.author.id, name: message.author.username },
-      text: message.content,
-      files: attachments.map((a) => toIncomingFile(a)),
-      addressed: true,
-      uploadLimitBytes: await uploadLimitOf(ref),
-    });
+    await handleMessage(message, await threadRefOf(thread, message.guildId), true);
   }
 
   client.on(Events.InteractionCreate, (interaction: Interaction) => {

@@ -1,16 +1,13 @@
 /** @module The platform-neutral request flow of a chat bot: who may ask, what they asked, and what gets queued. */
 
-import type { DeliveryQueue } from '../../deliveries/delivery-queue.ts';
 import type { Delivery, StatusDelivery } from '../../deliveries/types.ts';
 import { ErrorCode, TimeoutError, toCutroomError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { AssetLimits } from '../../queue/asset-limits.ts';
-import type { EditQueue } from '../../queue/edit-queue.ts';
-import type { RateLimiter } from '../../queue/rate-limiter.ts';
-import type { RedisThreadStore } from '../../queue/thread-store.ts';
 import { type EditRequest, type Platform, type ThreadRef, threadKey } from '../../queue/types.ts';
 import { SerialByKey } from '../../serial-by-key.ts';
-import { type AttachmentStore, type IncomingFile, ingestAttachments } from './ingest-attachments.ts';
+import type { BotServices } from './bot-services.ts';
+import { type IncomingFile, ingestAttachments } from './ingest-attachments.ts';
 import { parseThreadCommand } from './parse-thread-command.ts';
 
 /** One message (or button press) addressed to the bot, normalised by a platform adapter. */
@@ -55,13 +52,8 @@ export interface Allowlist {
 export interface BotCoreOptions {
   platform: Platform;
   logger: Logger;
-  edits: Pick<EditQueue, 'enqueue' | 'cancel'>;
-  deliveries: Pick<DeliveryQueue, 'enqueue'>;
-  /** Event dedupe, thread ownership and each thread's latest request. */
-  threads: Pick<RedisThreadStore, 'claim' | 'owns' | 'latestRequest' | 'firstSighting'>;
-  /** Absent: no rate limits. */
-  rateLimiter?: Pick<RateLimiter, 'consume'>;
-  store: AttachmentStore;
+  /** The queues and stores the flow uses (thread state holds event dedupe, ownership and the latest request). */
+  services: Pick<BotServices, 'edits' | 'deliveries' | 'threads' | 'rateLimiter' | 'artifacts'>;
   limits: AssetLimits;
   allowlist: Allowlist;
   /** Shows at once that the bot took the request (Slack: a reaction). Failures are logged, not fatal. */
@@ -126,7 +118,7 @@ export class BotCore {
       thread: threadKey(request.thread),
       requestId: request.id,
     });
-    if (!(await this.options.threads.firstSighting(request.id))) {
+    if (!(await this.options.services.threads.firstSighting(request.id))) {
       logger.debug('duplicate event ignored');
       return 'duplicate';
     }
@@ -156,7 +148,7 @@ export class BotCore {
         await this.reply(request, BotMessages.notAllowed, { code: ErrorCode.NotAllowed });
       return 'not_allowed';
     }
-    const owned = await this.options.threads.owns(thread);
+    const owned = await this.options.services.threads.owns(thread);
     if (!owned && !request.addressed) return 'ignored';
 
     const command = parseThreadCommand(request.text);
@@ -185,8 +177,9 @@ export class BotCore {
 
   /** Counts the request against the rate limits; a refusal is answered and returned. */
   private async charge(request: IncomingRequest, logger: Logger): Promise<RequestOutcome | undefined> {
-    if (!this.options.rateLimiter) return undefined;
-    const decision = await this.options.rateLimiter.consume({
+    const { rateLimiter } = this.options.services;
+    if (!rateLimiter) return undefined;
+    const decision = await rateLimiter.consume({
       thread: request.thread,
       userId: request.user.id,
       requestId: request.id,
@@ -210,11 +203,11 @@ export class BotCore {
   ): Promise<RequestOutcome> {
     const { thread } = request;
     // From here on the bot takes part in the thread, so a corrected upload works as a plain reply.
-    await this.options.threads.claim(thread, request.id);
+    await this.options.services.threads.claim(thread, request.id);
     await this.status(request, { stage: accepted.files.length > 0 ? 'downloading' : 'queued', text: '' });
     const assets = await this.ingest(request, accepted.files, logger, signal);
     if (!assets) return 'rejected';
-    const { enqueued, position } = await this.options.edits.enqueue({
+    const { enqueued, position } = await this.options.services.edits.enqueue({
       id: request.id,
       thread,
       user: request.user,
@@ -247,7 +240,7 @@ export class BotCore {
     try {
       return await ingestAttachments({
         files,
-        store: this.options.store,
+        store: this.options.services.artifacts,
         limits: this.options.limits,
         thread: request.thread,
         requestId: request.id,
@@ -270,8 +263,8 @@ export class BotCore {
   }
 
   private async cancel(request: IncomingRequest, logger: Logger): Promise<RequestOutcome> {
-    const target = request.targetRequestId ?? (await this.options.threads.latestRequest(request.thread));
-    const result = target ? await this.options.edits.cancel(target) : 'not_found';
+    const target = request.targetRequestId ?? (await this.options.services.threads.latestRequest(request.thread));
+    const result = target ? await this.options.services.edits.cancel(target) : 'not_found';
     logger.info({ target, result }, 'cancel requested');
     if (!target || result === 'not_found' || result === 'finished') {
       await this.reply(request, BotMessages.nothingToCancel);
@@ -279,7 +272,7 @@ export class BotCore {
     }
     // A running job says "Cancelled." itself; a removed one never runs, so the bot says it.
     if (result === 'removed') {
-      await this.options.deliveries.enqueue({
+      await this.options.services.deliveries.enqueue({
         kind: 'status',
         thread: request.thread,
         requestId: target,
@@ -301,7 +294,7 @@ export class BotCore {
     fields: Pick<StatusDelivery, 'stage' | 'text' | 'queuePosition'>,
     options: { onlyBeforeStart?: boolean } = {},
   ): Promise<void> {
-    await this.options.deliveries.enqueue(
+    await this.options.services.deliveries.enqueue(
       { kind: 'status', thread: request.thread, requestId: request.id, ...fields },
       options,
     );
@@ -315,6 +308,6 @@ export class BotCore {
     const delivery: Delivery = options.code
       ? { kind: 'error', thread: request.thread, requestId: request.id, code: options.code, text }
       : { kind: 'message', thread: request.thread, requestId: request.id, text };
-    await this.options.deliveries.enqueue(delivery);
+    await this.options.services.deliveries.enqueue(delivery);
   }
 }

@@ -60,11 +60,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   const core = new BotCore({
     platform: 'slack',
     logger,
-    edits: services.edits,
-    deliveries: services.deliveries,
-    threads: services.threads,
-    rateLimiter: services.rateLimiter,
-    store: services.artifacts,
+    services,
     limits: config.limits,
     allowlist: { workspaces: slack.allowedTeams, channels: slack.allowedChannels },
     acknowledge: async (request) => {

@@ -10,12 +10,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DiscordBot, startDiscordBot } from '../../../src/bots/discord/discord-bot.ts';
-import { createBrowserPool } from '../../../src/browser/create-browser-pool.ts';
+import { type Closable, closeAll } from '../../../src/commands/runtime.ts';
+import { startEditWorker } from '../../../src/commands/worker.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
 import { openServices, type Services } from '../../../src/open-services.ts';
-import { createEditProcessor } from '../../../src/worker/edit-processor.ts';
-import { EditWorker } from '../../../src/worker/edit-worker.ts';
 import { DiscordFakeServer, type FakeMessage, type FakeUser } from '../../fakes/discord-fake-server.ts';
 import { OpenAiFakeServer, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
 import { ffprobe } from '../../helpers/mp4-inspect.ts';
@@ -61,7 +60,6 @@ interface Story {
   llm: OpenAiFakeServer;
   services: Services;
   bot: DiscordBot;
-  worker: EditWorker;
   channelId: string;
 }
 
@@ -93,27 +91,12 @@ async function startStory(env: Record<string, string> = {}): Promise<Story> {
   const logger = createSilentLogger();
   const services = await openServices({ config, logger, prefix });
   cleanups.push(() => services.close());
-  const pool = createBrowserPool(config, logger);
-  cleanups.push(() => pool.close());
-  const worker = new EditWorker({
-    connection: services.redis,
-    prefix,
-    deliveries: services.deliveries,
-    threads: services.threads,
-    logger,
-    processor: createEditProcessor({
-      config,
-      logger,
-      threads: services.threads,
-      artifacts: services.artifacts,
-      pool,
-    }),
-  });
-  await worker.start();
-  cleanups.push(() => worker.close());
+  const worker: Closable[] = [];
+  cleanups.push(() => closeAll(worker, logger));
+  await startEditWorker(services, logger, config, worker);
   const bot = await startDiscordBot({ config, logger, services });
   cleanups.push(() => bot.close());
-  return { discord, llm, services, bot, worker, channelId: discord.guilds[0].channels[0].id };
+  return { discord, llm, services, bot, channelId: discord.guilds[0].channels[0].id };
 }
 
 function waitForMessage(

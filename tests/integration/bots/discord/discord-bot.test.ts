@@ -2,7 +2,6 @@
 // ffmpeg clips. No worker runs here: deliveries are enqueued the way a worker does.
 
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,11 +12,12 @@ import { loadConfig } from '../../../../src/config.ts';
 import type { DeliveryQueue } from '../../../../src/deliveries/delivery-queue.ts';
 import type { Delivery } from '../../../../src/deliveries/types.ts';
 import { createSilentLogger } from '../../../../src/logger.ts';
-import { openServices, type Services } from '../../../../src/open-services.ts';
+import type { Services } from '../../../../src/open-services.ts';
 import type { ArtifactStore } from '../../../../src/queue/artifact-store.ts';
 import type { EditQueue } from '../../../../src/queue/edit-queue.ts';
 import type { EditRequest, ThreadRef } from '../../../../src/queue/types.ts';
 import { DiscordFakeServer, type FakeMessage, type FakeUser } from '../../../fakes/discord-fake-server.ts';
+import { openTestServices } from '../../../helpers/queue-fixtures.ts';
 import { startTestRedis, type TestRedis } from '../../../helpers/redis-server.ts';
 
 const alice: FakeUser = { id: '400000000000000001', username: 'alice' };
@@ -61,13 +61,9 @@ interface Harness {
 
 let open: (() => Promise<void>)[] = [];
 
-/** The services a `cutroom bot` process opens, on a unique key prefix. */
+/** The services a `cutroom bot` process opens, closed after the test. */
 async function servicesFor(config: ReturnType<typeof loadConfig>): Promise<Services> {
-  const services = await openServices({
-    config,
-    logger: createSilentLogger(),
-    prefix: `t${randomUUID().slice(0, 8)}`,
-  });
+  const services = await openTestServices(config);
   open.push(() => services.close());
   return services;
 }

@@ -13,10 +13,10 @@ import { loadConfig } from '../../../../src/config.ts';
 import type { DeliveryConsumer } from '../../../../src/deliveries/delivery-consumer.ts';
 import type { Delivery } from '../../../../src/deliveries/types.ts';
 import { createSilentLogger } from '../../../../src/logger.ts';
-import { openServices, type Services } from '../../../../src/open-services.ts';
+import type { Services } from '../../../../src/open-services.ts';
 import type { EditRequest, ThreadRef } from '../../../../src/queue/types.ts';
 import { MediaFixtures } from '../../../helpers/media-fixtures.ts';
-import { collectDeliveries, waitUntil } from '../../../helpers/queue-fixtures.ts';
+import { collectDeliveries, openTestServices, waitUntil } from '../../../helpers/queue-fixtures.ts';
 import { startTestRedis, type TestRedis } from '../../../helpers/redis-server.ts';
 
 let redis: TestRedis;
@@ -45,11 +45,7 @@ describe('BotCore', () => {
       { REDIS_URL: redis.url, CUTROOM_DATA_DIR: path.join(media.dir, randomUUID()), ...env },
       { readDotenv: false },
     );
-    services = await openServices({
-      config,
-      logger: createSilentLogger(),
-      prefix: `t${randomUUID().slice(0, 8)}`,
-    });
+    services = await openTestServices(config);
     ({ delivered, consumer } = await collectDeliveries({
       connection: services.redis,
       prefix: services.prefix,
@@ -58,11 +54,7 @@ describe('BotCore', () => {
     return new BotCore({
       platform: 'slack',
       logger: createSilentLogger(),
-      edits: services.edits,
-      deliveries: services.deliveries,
-      threads: services.threads,
-      rateLimiter: services.rateLimiter,
-      store: services.artifacts,
+      services,
       limits: config.limits,
       allowlist: { workspaces: [], channels: config.slack?.allowedChannels ?? ['C0VIDEO'] },
     });

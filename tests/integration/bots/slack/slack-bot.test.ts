@@ -1,6 +1,6 @@
 // Real Bolt over HTTP and Socket Mode against the protocol-level Slack fake, real redis-server
 // (BullMQ queues) and real ffmpeg clips. No worker runs here: deliveries are enqueued the way a worker does.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { loadConfig } from '../../../../src/config.ts';
 import type { DeliveryQueue } from '../../../../src/deliveries/delivery-queue.ts';
 import { HttpServer } from '../../../../src/http/http-server.ts';
 import { createSilentLogger } from '../../../../src/logger.ts';
-import { openServices, type Services } from '../../../../src/open-services.ts';
+import type { Services } from '../../../../src/open-services.ts';
 import { type ArtifactStore, previewKey, renderKey } from '../../../../src/queue/artifact-store.ts';
 import type { EditQueue } from '../../../../src/queue/edit-queue.ts';
 import type { EditRequest, ThreadRef } from '../../../../src/queue/types.ts';
@@ -23,6 +23,7 @@ import {
   sendSignedEvent,
 } from '../../../fakes/slack-fake-server.ts';
 import { MediaFixtures } from '../../../helpers/media-fixtures.ts';
+import { openTestServices } from '../../../helpers/queue-fixtures.ts';
 import { startTestRedis, type TestRedis } from '../../../helpers/redis-server.ts';
 
 const SECRET = 'test-signing-secret';
@@ -75,13 +76,24 @@ interface Harness {
 
 let open: (() => Promise<void>)[] = [];
 
-/** The services a `cutroom bot` process opens, on a unique key prefix. */
+/** The environment of a bot talking to `fake`, on the test's Redis and a data directory of its own. */
+function slackConfig(fake: SlackFakeServer, env: Record<string, string> = {}) {
+  return loadConfig(
+    {
+      REDIS_URL: redis.url,
+      SLACK_BOT_TOKEN: fake.botToken,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      CUTROOM_DATA_DIR: mkdtempSync(path.join(workDir, 'data-')),
+      ...env,
+    },
+    { readDotenv: false },
+  );
+}
+
+/** The services a `cutroom bot` process opens, closed after the test. */
 async function servicesFor(config: ReturnType<typeof loadConfig>): Promise<Services> {
-  const services = await openServices({
-    config,
-    logger: createSilentLogger(),
-    prefix: `t${randomUUID().slice(0, 8)}`,
-  });
+  const services = await openTestServices(config);
   open.push(() => services.close());
   return services;
 }
@@ -97,19 +109,10 @@ async function startHarness(
 ): Promise<Harness> {
   const fake = await new SlackFakeServer().start();
   open.push(() => fake.close());
-  const dataDir = mkdtempSync(path.join(workDir, 'data-'));
-  const config = loadConfig(
-    {
-      REDIS_URL: redis.url,
-      SLACK_BOT_TOKEN: fake.botToken,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      CUTROOM_DATA_DIR: dataDir,
-      ...(options.socketMode ? { SLACK_APP_TOKEN: fake.appToken } : {}),
-      ...env,
-    },
-    { readDotenv: false },
-  );
+  const config = slackConfig(fake, {
+    ...(options.socketMode ? { SLACK_APP_TOKEN: fake.appToken } : {}),
+    ...env,
+  });
   const services = await servicesFor(config);
   const { edits, deliveries, artifacts: store } = services;
   const bot = await startSlackBot({
@@ -593,17 +596,7 @@ describe('Slack bot start-up', () => {
   it('refuses a bot token Slack rejects, naming the variable but not the token', async () => {
     const fake = await new SlackFakeServer().start();
     open.push(() => fake.close());
-    const dataDir = mkdtempSync(path.join(workDir, 'data-'));
-    const config = loadConfig(
-      {
-        REDIS_URL: redis.url,
-        SLACK_BOT_TOKEN: 'xoxb-revoked-123',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: fake.apiUrl,
-        CUTROOM_DATA_DIR: dataDir,
-      },
-      { readDotenv: false },
-    );
+    const config = slackConfig(fake, { SLACK_BOT_TOKEN: 'xoxb-revoked-123' });
     const error = await startSlackBot({
       config,
       logger: createSilentLogger(),
@@ -620,17 +613,7 @@ describe('Slack bot on the shared HTTP server', () => {
   it('serves /slack/events next to /healthz on one port and still verifies signatures', async () => {
     const fake = await new SlackFakeServer().start();
     open.push(() => fake.close());
-    const dataDir = mkdtempSync(path.join(workDir, 'data-'));
-    const config = loadConfig(
-      {
-        REDIS_URL: redis.url,
-        SLACK_BOT_TOKEN: fake.botToken,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: fake.apiUrl,
-        CUTROOM_DATA_DIR: dataDir,
-      },
-      { readDotenv: false },
-    );
+    const config = slackConfig(fake);
     const services = await servicesFor(config);
     const http = new HttpServer({ port: 0, host: '127.0.0.1', redis: services.redis, queues: [] });
     open.push(() => http.close());
