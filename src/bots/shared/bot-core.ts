@@ -263,7 +263,8 @@ export class BotCore {
   }
 
   private async cancel(request: IncomingRequest, logger: Logger): Promise<RequestOutcome> {
-    const target = request.targetRequestId ?? (await this.options.services.threads.latestRequest(request.thread));
+    const target =
+      request.targetRequestId ?? (await this.options.services.threads.latestRequest(request.thread));
     const result = target ? await this.options.services.edits.cancel(target) : 'not_found';
     logger.info({ target, result }, 'cancel requested');
     if (!target || result === 'not_found' || result === 'finished') {
