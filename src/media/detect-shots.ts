@@ -3,12 +3,14 @@
  *
  * Decoding every frame of a 60 s 1080p clip takes several seconds on two cores, so the search runs in two passes:
  * key frames only (a fraction of a second), then full decoding of just the stretches between two key frames where a
- * cut may hide. A stretch is searched when its two key frames differ (ffmpeg's scene score, or a colour histogram,
+ * cut may hide. A stretch is searched when its two key frames differ (in pixels, or in their colour histograms,
  * which a pan or a zoom hardly changes) or when one of its packets is far larger than its neighbours (an encoder
- * spends that on a new picture). In the searched stretches a cut is a frame whose scene score against the frame
+ * spends that on a new picture). Footage in constant fast motion ends up searched whole, which is still correct.
+ * One case needs no decoding: encoders with scene detection (x264's default) start a key frame on the first frame of
+ * a new shot, off their regular key-frame rhythm, so such a key frame that differs from the one before, with no
+ * large packet in between, is taken as the cut itself. In the searched stretches a cut is a frame whose scene score against the frame
  * before reaches the threshold, as with ffmpeg's `scdet`.
  */
-import { mapLimited } from './map-limited.ts';
 import type { FfmpegWaitOptions } from './mix-audio.ts';
 import { readSceneFrames, type SceneFrame } from './read-scene-frames.ts';
 import { readVideoPackets, type VideoPacket } from './read-video-packets.ts';
@@ -33,23 +35,27 @@ export interface ShotSearchPlan {
 }
 
 const DEFAULT_CUT_SCORE = 10;
-/** Below the cut score: a stretch is worth decoding on weaker evidence than a cut needs. */
-const CANDIDATE_SCORE_RATIO = 0.5;
+/** Colours change this much between two key frames: worth decoding what lies between them. */
 const CANDIDATE_HISTOGRAM_DISTANCE = 0.25;
+/**
+ * Or the pictures differ this much (mean absolute difference, 0–100). scdet's own score cannot judge key frames
+ * seconds apart (it discounts a change as large as the one before, which after a cut is another cut); moderate
+ * motion over two seconds stays below this, two unrelated pictures mostly do not.
+ */
+const CANDIDATE_MAFD = 25;
 /** A packet this many times larger than any other non-key packet near it. */
-const SPIKE_RATIO = 2.5;
+const SPIKE_RATIO = 3;
 const SPIKE_WINDOW = 8;
-/** …and at least this share of a typical key frame, so flat, cheap pictures do not spike on noise. */
-const SPIKE_MIN_KEY_SHARE = 0.05;
+/** …and at least this share of a typical key frame: a new picture costs about a key frame; motion does not. */
+const SPIKE_MIN_KEY_SHARE = 0.2;
 /** Past this share of the stream, one pass over everything is cheaper than many seeks. */
 const FULL_PASS_SHARE = 0.6;
-const PARALLEL_RANGES = 2;
 
 /** @throws CutroomError ffmpeg_failed when the video cannot be read */
 export async function detectShots(filePath: string, options: DetectShotsOptions = {}): Promise<Shots> {
   const cutScore = options.cutScore ?? DEFAULT_CUT_SCORE;
   const wait = { signal: options.signal, timeoutMs: options.timeoutMs };
-  const [{ fps, packets }, keyframes] = await Promise.all([
+  const [{ fps, packets }, [keyframes]] = await Promise.all([
     readVideoPackets(filePath, wait),
     readSceneFrames(filePath, { ...wait, keyframesOnly: true, withPixels: true }),
   ]);
@@ -57,20 +63,21 @@ export async function detectShots(filePath: string, options: DetectShotsOptions 
   const plan = planShotSearch(snapFrames(keyframes, packets), packets, { cutScore });
   const searched = plan.ranges.reduce((sum, [from, to]) => sum + (to - from), 0);
   const total = packets[packets.length - 1].time - packets[0].time;
-  const ranges: [number, number][] =
-    searched > FULL_PASS_SHARE * total ? [[packets[0].time, Number.POSITIVE_INFINITY]] : plan.ranges;
-  const found = await mapLimited(ranges, PARALLEL_RANGES, async ([from, to]) => {
-    const frames = await readSceneFrames(filePath, {
-      ...wait,
-      range: Number.isFinite(to) ? [from, to] : undefined,
-    });
-    // The first frame of a range has nothing decoded before it to compare with.
-    return snapFrames(frames, packets)
+  const found =
+    plan.ranges.length === 0
+      ? []
+      : await readSceneFrames(filePath, {
+          ...wait,
+          ranges: searched > FULL_PASS_SHARE * total ? undefined : plan.ranges,
+        });
+  // The first frame of a range has nothing decoded before it to compare with.
+  const foundCuts = found.flatMap((frames) =>
+    snapFrames(frames, packets)
       .slice(1)
       .filter((f) => f.score >= cutScore)
-      .map((f) => f.time);
-  });
-  const cuts = new Set([...plan.cuts, ...found.flat()]);
+      .map((f) => f.time),
+  );
+  const cuts = new Set([...plan.cuts, ...foundCuts]);
   return { fps, cuts: [...cuts].filter((t) => t > packets[0].time).sort((a, b) => a - b) };
 }
 
@@ -88,6 +95,11 @@ export function planShotSearch(
   const spikes = packetSpikes(packets);
   const frameTime = typicalFrameSeconds(packets);
   const end = packets[packets.length - 1].time + frameTime;
+  // The longest distance between key frames is the encoder's regular interval, as far as this stream shows it.
+  const interval = keyframes.reduce(
+    (longest, k, i) => (i > 0 ? Math.max(longest, k.time - keyframes[i - 1].time) : 0),
+    0,
+  );
   const search = (from: number, to: number) => {
     const last = ranges.at(-1);
     if (last && last[1] >= from) last[1] = Math.max(last[1], to);
@@ -103,12 +115,16 @@ export function planShotSearch(
       continue;
     }
     const differs =
-      next.score >= options.cutScore * CANDIDATE_SCORE_RATIO ||
+      next.score >= options.cutScore ||
+      next.mafd >= CANDIDATE_MAFD ||
       histogramDistance(keyframes[i].pixels, next.pixels) >= CANDIDATE_HISTOGRAM_DISTANCE;
     const adjacent = next.time - start < 1.5 * frameTime;
+    const offRhythm = next.time - start < interval - 1.5 * frameTime;
     if (adjacent) {
       // Nothing lies between two neighbouring key frames (intra-only video): the key-frame score is the answer.
       if (next.score >= options.cutScore) cuts.push(next.time);
+    } else if (differs && offRhythm && !spiked) {
+      cuts.push(next.time);
     } else if (differs || spiked) {
       // Half a frame past the next key frame, so that frame is compared with the one before it.
       search(start, next.time + frameTime / 2);

@@ -1,7 +1,7 @@
 /**
- * @module Decodes a video (all of it, a time range, or only its key frames) at thumbnail size with ffmpeg and reads
- * each frame's time and ffmpeg's scene-change score against the frame decoded before it (`scdet`), optionally with
- * the thumbnail's pixels.
+ * @module Decodes a video (all of it, some time ranges, or only its key frames) at thumbnail size with ffmpeg and
+ * reads each frame's time and ffmpeg's scene-change score against the frame decoded before it (`scdet`),
+ * optionally with the thumbnail's pixels. Several ranges are decoded by one ffmpeg process, each from its own seek.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,61 +26,67 @@ export interface SceneFrame {
 }
 
 export interface ReadSceneFramesOptions extends FfmpegWaitOptions {
-  /** Decode only key frames (cheap: no frame depends on them being late). */
+  /** Decode only key frames (cheap: no other frame has to be decoded to reach them). */
   keyframesOnly?: boolean;
-  /** Source seconds to decode, end exclusive; unset: the whole stream. */
-  range?: [number, number];
+  /** Source seconds to decode, each [from, to) from its own seek; unset: the whole stream. */
+  ranges?: [number, number][];
   /** Keep each frame's thumbnail pixels. @defaultValue false */
   withPixels?: boolean;
 }
 
-/** @throws CutroomError ffmpeg_failed when the video cannot be decoded */
+/**
+ * The frames of each range in decoding order (one list for the whole stream when no ranges are given); the first
+ * frame of each list has nothing before it to be compared with.
+ * @throws CutroomError ffmpeg_failed when the video cannot be decoded
+ */
 export async function readSceneFrames(
   filePath: string,
   options: ReadSceneFramesOptions = {},
-): Promise<SceneFrame[]> {
-  // `-skip_frame nokey` keeps the demuxer's timestamps right; `-discard nokey` shifts them on streams with B-frames.
-  const input = options.keyframesOnly ? ['-skip_frame', 'nokey'] : ['-skip_loop_filter', 'all'];
-  // -copyts keeps source timestamps after a seek instead of starting again at zero.
-  input.push('-copyts');
-  if (options.range) {
-    input.push('-ss', options.range[0].toFixed(6), '-to', options.range[1].toFixed(6));
-  }
-  const dir = options.withPixels ? await mkdtemp(path.join(tmpdir(), 'cutroom-scenes-')) : undefined;
-  const pixelsPath = dir ? path.join(dir, 'frames.rgb') : undefined;
-  const chunks: Buffer[] = [];
+): Promise<SceneFrame[][]> {
+  const passes: ([number, number] | undefined)[] = options.ranges?.length ? options.ranges : [undefined];
+  // ffmpeg runs in a directory of its own so the filters can name their output files without escaping.
+  const dir = await mkdtemp(path.join(tmpdir(), 'cutroom-scenes-'));
   try {
-    await runFfmpeg(
-      [
-        ...input,
-        '-i',
-        filePath,
-        '-map',
-        '0:v:0',
-        '-vf',
-        `scale=${THUMB_WIDTH}:${THUMB_HEIGHT}:flags=area,format=rgb24,scdet=threshold=100,metadata=mode=print:file=-`,
-        '-fps_mode',
-        'passthrough',
-        ...(pixelsPath ? ['-f', 'rawvideo', '-y', pixelsPath] : ['-f', 'null', '-']),
-      ],
-      {
-        label: 'read scene changes',
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
-        onStdout: (chunk) => chunks.push(chunk),
-      },
-    );
-    const frames = parseFrameMetadata(Buffer.concat(chunks).toString('utf8'));
-    if (pixelsPath) {
-      const pixels = await readFile(pixelsPath);
-      for (const [i, frame] of frames.entries()) {
-        if ((i + 1) * THUMB_BYTES <= pixels.length)
-          frame.pixels = pixels.subarray(i * THUMB_BYTES, (i + 1) * THUMB_BYTES);
-      }
+    const inputs: string[] = [];
+    const filters: string[] = [];
+    const outputs: string[] = [];
+    for (const [i, range] of passes.entries()) {
+      // `-skip_frame nokey` keeps the demuxer's timestamps; `-discard nokey` shifts them on streams with B-frames.
+      inputs.push(...(options.keyframesOnly ? ['-skip_frame', 'nokey'] : ['-skip_loop_filter', 'all']));
+      // -copyts keeps source timestamps after a seek instead of starting again at zero.
+      inputs.push('-copyts');
+      if (range) inputs.push('-ss', range[0].toFixed(6), '-to', range[1].toFixed(6));
+      inputs.push('-i', path.resolve(filePath));
+      filters.push(
+        `[${i}:v:0]scale=${THUMB_WIDTH}:${THUMB_HEIGHT}:flags=area,format=rgb24,scdet=threshold=100,` +
+          `metadata=mode=print:file=scores-${i}.txt[out${i}]`,
+      );
+      outputs.push('-map', `[out${i}]`, '-fps_mode', 'passthrough');
+      outputs.push(...(options.withPixels ? ['-f', 'rawvideo', `pixels-${i}.rgb`] : ['-f', 'null', '-']));
     }
-    return frames;
+    await runFfmpeg([...inputs, '-filter_complex', filters.join(';'), ...outputs], {
+      label: 'read scene changes',
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      cwd: dir,
+    });
+    return await Promise.all(
+      passes.map(async (_, i) => {
+        const frames = parseFrameMetadata(
+          await readFile(path.join(dir, `scores-${i}.txt`), 'utf8').catch(() => ''),
+        );
+        if (options.withPixels) {
+          const pixels = await readFile(path.join(dir, `pixels-${i}.rgb`));
+          for (const [n, frame] of frames.entries()) {
+            if ((n + 1) * THUMB_BYTES <= pixels.length)
+              frame.pixels = pixels.subarray(n * THUMB_BYTES, (n + 1) * THUMB_BYTES);
+          }
+        }
+        return frames;
+      }),
+    );
   } finally {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

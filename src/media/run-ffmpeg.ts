@@ -10,6 +10,8 @@ export interface RunFfmpegOptions {
   label: string;
   /** Receives what the program writes to stdout (`-f rawvideo -`, `metadata=print:file=-`); unset: ignored. */
   onStdout?: (chunk: Buffer) => void;
+  /** Working directory, so filters can name files without filtergraph escaping. @defaultValue this process's */
+  cwd?: string;
 }
 
 const LOG_TAIL_CHARS = 2000;
@@ -35,6 +37,7 @@ function runTool(program: 'ffmpeg' | 'ffprobe', args: string[], options: RunFfmp
   const timeoutMs = options.timeoutMs ?? 300_000;
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
+      cwd: options.cwd,
       stdio: ['ignore', options.onStdout ? 'pipe' : 'ignore', 'pipe'],
     });
     if (options.onStdout) child.stdout?.on('data', options.onStdout);

@@ -20,8 +20,22 @@ function thumbnail(rgb: [number, number, number]): Uint8Array {
   return pixels;
 }
 
-function keyframe(frame: number, score: number, rgb: [number, number, number] = [120, 120, 120]): SceneFrame {
-  return { time: frame / FPS, mafd: score, score, pixels: thumbnail(rgb) };
+function keyframe(
+  frame: number,
+  score: number,
+  rgb: [number, number, number] = [120, 120, 120],
+  mafd = score,
+): SceneFrame {
+  return { time: frame / FPS, mafd, score, pixels: thumbnail(rgb) };
+}
+
+/** Packets with key frames at the given frames, key frames 20 kB, others 2 kB unless sized otherwise. */
+function packetsWithKeys(frames: number, keys: number[], sizes: Record<number, number> = {}): VideoPacket[] {
+  return Array.from({ length: frames }, (_, i) => ({
+    time: i / FPS,
+    key: keys.includes(i),
+    bytes: sizes[i] ?? (keys.includes(i) ? 20_000 : 2_000),
+  }));
 }
 
 describe('planShotSearch', () => {
@@ -52,6 +66,44 @@ describe('planShotSearch', () => {
         cutScore: 10,
       },
     );
+    expect(plan.ranges).toHaveLength(1);
+    expect(plan.ranges[0][0]).toBeCloseTo(60 / FPS, 6);
+  });
+
+  it('searches two key frames far apart in pixels even when ffmpeg discounts the change as steady', () => {
+    const plan = planShotSearch(
+      [keyframe(0, 0), keyframe(60, 40, [120, 120, 120], 40), keyframe(120, 5, [120, 120, 120], 45)],
+      packets(180, 60),
+      { cutScore: 10 },
+    );
+    expect(plan.ranges).toHaveLength(1);
+    expect(plan.ranges[0][1]).toBeCloseTo(120 / FPS + 0.5 / FPS, 6);
+  });
+
+  it('takes a key frame the encoder started off its rhythm on a new picture as the cut, without decoding', () => {
+    const keys = [0, 60, 75, 135];
+    const frames = [
+      keyframe(0, 0),
+      keyframe(60, 1),
+      keyframe(75, 40, [250, 0, 0]),
+      keyframe(135, 1, [250, 0, 0]),
+    ];
+    expect(planShotSearch(frames, packetsWithKeys(180, keys), { cutScore: 10 })).toEqual({
+      cuts: [75 / FPS],
+      ranges: [],
+    });
+  });
+
+  it('still searches before an off-rhythm key frame when a large packet comes first', () => {
+    const keys = [0, 60, 75, 135];
+    const frames = [
+      keyframe(0, 0),
+      keyframe(60, 1),
+      keyframe(75, 40, [250, 0, 0]),
+      keyframe(135, 1, [250, 0, 0]),
+    ];
+    const plan = planShotSearch(frames, packetsWithKeys(180, keys, { 70: 15_000 }), { cutScore: 10 });
+    expect(plan.cuts).toEqual([]);
     expect(plan.ranges).toHaveLength(1);
     expect(plan.ranges[0][0]).toBeCloseTo(60 / FPS, 6);
   });
