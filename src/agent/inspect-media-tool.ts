@@ -39,8 +39,9 @@ export class InspectMediaTool {
   }
 
   /**
-   * The assets to load into the page. When the script about to be replayed reads inspected fields, they are
-   * attached (from the cache, or measured again), so the replay sees what the script was written against.
+   * The assets to load into a page: with what inspect_media found so far in this run, and when the script about to
+   * be replayed reads inspected fields, with those of every asset (from the cache, or measured again), so the
+   * replay sees what the script was written against.
    */
   async assetsFor(
     script: readonly string[],
@@ -48,17 +49,36 @@ export class InspectMediaTool {
   ): Promise<LoadableAsset[]> {
     if (!script.some((code) => READS_INSPECTION.test(code))) return [...this.assets];
     for (const [index, asset] of this.assets.entries()) {
-      const inspection =
-        (await this.options.inspector.cached(asset)) ??
-        (await this.options.inspector.inspect(asset, options));
-      this.assets[index] = { ...asset, inspected: inspectedFields(inspection) };
+      if (asset.inspected) continue;
+      try {
+        const inspection =
+          (await this.options.inspector.cached(asset)) ??
+          (await this.options.inspector.inspect(asset, options));
+        this.assets[index] = { ...asset, inspected: inspectedFields(inspection) };
+      } catch (error) {
+        if (
+          options.signal?.aborted ||
+          !(error instanceof CutroomError) ||
+          error.code !== ErrorCode.FfmpegFailed
+        )
+          throw error;
+        // A script that needs this asset's fields stops at them with the page's own message.
+        this.options.logger.warn(
+          { err: error, asset: asset.name },
+          'could not inspect an asset for the replay',
+        );
+      }
     }
     return [...this.assets];
   }
 
+  /**
+   * Runs one inspect_media call. Without a session (none opened yet) the fields reach the page when one opens,
+   * through {@link assetsFor}.
+   */
   async run(
     args: ToolArguments<'inspect_media'>,
-    context: { session: EditSession; signal?: AbortSignal },
+    context: { session?: EditSession; signal?: AbortSignal },
   ): Promise<InspectMediaOutcome> {
     const asset = this.assets[args.asset];
     if (!asset) {
@@ -72,7 +92,7 @@ export class InspectMediaTool {
       const inspection = await this.options.inspector.inspect(asset, { signal: context.signal });
       const fields = inspectedFields(inspection);
       this.assets[args.asset] = { ...asset, inspected: fields };
-      await context.session.setInspection(args.asset, fields, { signal: context.signal });
+      await context.session?.setInspection(args.asset, fields, { signal: context.signal });
       let answer: SourceAnswer | undefined;
       if (args.question && asset.kind !== 'audio') {
         answer = await askAboutSource(
