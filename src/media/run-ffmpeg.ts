@@ -35,6 +35,7 @@ export async function runFfprobe(
 
 function runTool(program: 'ffmpeg' | 'ffprobe', args: string[], options: RunFfmpegOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 300_000;
+  if (options.signal?.aborted) return Promise.reject(options.signal.reason ?? new Error('aborted'));
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
       cwd: options.cwd,

@@ -121,6 +121,17 @@ export class SpeechTranscriber {
    * cancelled when the signal aborts; ffmpeg_failed when the sound cannot be extracted
    */
   async transcribe(input: TranscribeInput, options: FfmpegWaitOptions = {}): Promise<Transcript> {
+    try {
+      return await this.transcribeParts(input, options);
+    } catch (error) {
+      // ffmpeg stops with the signal's own reason; callers tell a cancel from a failure by the code.
+      if (options.signal?.aborted && !(error instanceof CancelledError))
+        throw new CancelledError('transcribe: cancelled', { cause: error });
+      throw error;
+    }
+  }
+
+  private async transcribeParts(input: TranscribeInput, options: FfmpegWaitOptions): Promise<Transcript> {
     const chunks = await this.plan(input, options);
     const dir = await mkdtemp(path.join(tmpdir(), 'cutroom-speech-'));
     try {

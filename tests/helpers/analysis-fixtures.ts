@@ -194,8 +194,8 @@ export async function spokenClip(dir: string, name: string, options: SpokenClipO
   }
 }
 
-/** Stretches of sound between silences (ffmpeg silencedetect at −40 dB), [start, end] in seconds. */
-export async function soundBursts(file: string, minSilenceSeconds: number): Promise<[number, number][]> {
+/** Silent stretches of at least `minSilenceSeconds` as ffmpeg's silencedetect hears them (−40 dB), [start, end]. */
+export async function silentStretches(file: string, minSilenceSeconds: number): Promise<[number, number][]> {
   const { stderr } = await run('ffmpeg', [
     '-hide_banner',
     '-nostdin',
@@ -212,11 +212,17 @@ export async function soundBursts(file: string, minSilenceSeconds: number): Prom
   const total = await mediaSeconds(file);
   const starts = [...stderr.matchAll(/silence_start: ([\d.]+)/g)].map((m) => Number(m[1]));
   const ends = [...stderr.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
+  return starts.map((start, i) => [start, ends[i] ?? total]);
+}
+
+/** Stretches of sound between silences of at least `minSilenceSeconds`, [start, end] in seconds. */
+export async function soundBursts(file: string, minSilenceSeconds: number): Promise<[number, number][]> {
+  const total = await mediaSeconds(file);
   const bursts: [number, number][] = [];
   let soundFrom = 0;
-  for (const [i, start] of starts.entries()) {
+  for (const [start, end] of await silentStretches(file, minSilenceSeconds)) {
     if (start > soundFrom + 0.01) bursts.push([soundFrom, start]);
-    soundFrom = ends[i] ?? total;
+    soundFrom = end;
   }
   if (soundFrom < total - 0.01) bursts.push([soundFrom, total]);
   return bursts;

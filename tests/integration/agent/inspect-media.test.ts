@@ -13,7 +13,12 @@ import { createSilentLogger } from '../../../src/logger.ts';
 import { SpeechTranscriber } from '../../../src/media/transcribe-speech.ts';
 import type { Version } from '../../../src/queue/types.ts';
 import { OpenAiFakeServer, textReply, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
-import { type SpokenClip, soundBursts, spokenClip, withTempFile } from '../../helpers/analysis-fixtures.ts';
+import {
+  type SpokenClip,
+  silentStretches,
+  spokenClip,
+  withTempFile,
+} from '../../helpers/analysis-fixtures.ts';
 import { burstRecognizer } from '../../helpers/burst-recognizer.ts';
 import { MediaFixtures } from '../../helpers/media-fixtures.ts';
 import {
@@ -150,7 +155,7 @@ describe('inspect_media with real Chromium, ffmpeg and the OpenAI-compatible fak
 
     expect(outcome.status).toBe('rendered');
     // The truth, measured apart from cutroom's analysis: ffmpeg's silencedetect on the source.
-    const silent = await silences(speech.path, 0.3);
+    const silent = await silentStretches(speech.path, 0.3);
     expect(silent.length).toBeGreaterThanOrEqual(2);
     const expected = speech.seconds - silent.reduce((sum, [s, e]) => sum + (e - s), 0);
     const rendered = await probeVideo(outcome.renderPath!);
@@ -342,29 +347,6 @@ await texts.add(new core.TextClip({ text: 'Cutroom', position: 'center', duratio
     return rendered.path;
   }
 });
-
-/** Silent stretches of at least `minSeconds` as ffmpeg's silencedetect hears them (−40 dB). */
-async function silences(file: string, minSeconds: number): Promise<[number, number][]> {
-  const bursts = await soundBursts(file, minSeconds);
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'format=duration',
-    '-of',
-    'csv=p=0',
-    file,
-  ]);
-  const total = Number(stdout.trim());
-  const quiet: [number, number][] = [];
-  let previousEnd = 0;
-  for (const [start, end] of bursts) {
-    if (start - previousEnd > 0.01) quiet.push([previousEnd, start]);
-    previousEnd = end;
-  }
-  if (total - previousEnd > 0.01) quiet.push([previousEnd, total]);
-  return quiet;
-}
 
 /** Mean absolute difference (0–255) between two videos' frames at `time`, over a region. */
 async function frameDifference(

@@ -1,13 +1,9 @@
 // Frames of a source file on one contact sheet, made by real ffmpeg from a clip whose colour changes every second.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readVideoPackets, type VideoPacket } from '../../../src/media/read-video-packets.ts';
 import { sourceContactSheet } from '../../../src/media/source-contact-sheet.ts';
 import { withTempFile } from '../../helpers/analysis-fixtures.ts';
-import { MediaFixtures, nearestColour } from '../../helpers/media-fixtures.ts';
-
-const run = promisify(execFile);
+import { averageColour, MediaFixtures, nearestColour } from '../../helpers/media-fixtures.ts';
 
 describe('sourceContactSheet', () => {
   let media: MediaFixtures;
@@ -37,7 +33,7 @@ describe('sourceContactSheet', () => {
         // Cells are 384x216 after a 4 px margin, 4 px apart; sample above the time label.
         const x = 4 + (i % 3) * 388 + 150;
         const y = 4 + Math.floor(i / 3) * 220 + 30;
-        cells.push(nearestColour(await averageOf(file, x, y, 100, 100)));
+        cells.push(nearestColour(await averageColour(file, { x, y, width: 100, height: 100 })));
       }
       return cells;
     });
@@ -48,32 +44,3 @@ describe('sourceContactSheet', () => {
     await expect(sourceContactSheet(clip, { times: [], packets })).rejects.toThrow(/no times/);
   });
 });
-
-async function averageOf(
-  file: string,
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-): Promise<[number, number, number]> {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-i',
-      file,
-      '-vf',
-      `crop=${w}:${h}:${x}:${y},scale=1:1`,
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-',
-    ],
-    { encoding: 'buffer' },
-  );
-  const px = stdout as unknown as Buffer;
-  return [px[0], px[1], px[2]];
-}

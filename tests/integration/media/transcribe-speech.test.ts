@@ -131,14 +131,32 @@ describe('SpeechTranscriber against an OpenAI-compatible /v1/audio/transcription
     expect((error as Error).message).toContain('no model "large-v9"');
   });
 
-  it('stops with cancelled when the signal aborts', async () => {
+  it('stops with cancelled when the signal aborts while the endpoint is answering', async () => {
     fake.setTranscriber(async () => ({ text: '', delayMs: 5_000 }));
     const controller = new AbortController();
     const running = transcriber().transcribe(
       { path: speech.path, duration: speech.seconds },
       { signal: controller.signal },
     );
-    setTimeout(() => controller.abort(), 300);
-    await expect(running).rejects.toMatchObject({ code: 'cancelled' });
+    const abortOnUpload = setInterval(() => {
+      if (fake.transcriptionRequests.length > 0) controller.abort();
+    }, 20);
+    try {
+      await expect(running).rejects.toMatchObject({ code: 'cancelled' });
+    } finally {
+      clearInterval(abortOnUpload);
+    }
+  });
+
+  it('stops with cancelled when the signal aborts while ffmpeg extracts the sound', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      transcriber().transcribe(
+        { path: speech.path, duration: speech.seconds },
+        { signal: controller.signal },
+      ),
+    ).rejects.toMatchObject({ code: 'cancelled' });
+    expect(fake.transcriptionRequests).toHaveLength(0);
   });
 });
