@@ -29,9 +29,9 @@ export interface SourceAnswer {
 }
 
 /** Frames are a second or more apart, and no more than this many: one readable sheet. */
-export const MAX_QUESTION_FRAMES = 30;
+const MAX_QUESTION_FRAMES = 30;
 
-export const SOURCE_QUESTION_PROMPT = `You look at frames from a video clip for a video editor and answer a question about the footage. The frames come as one contact sheet, left to right and top to bottom, each labelled with its time in seconds in the source clip. Answer briefly and concretely, always with times from the labels ("the goalkeeper dives at 7.4 s", "the speaker is on screen from 3 s to 11 s"). When a moment falls between two frames, give both times ("between 7 s and 8 s") so the editor can look closer. If the frames do not show the answer, say so plainly rather than guess. You cannot hear the sound.`;
+const SOURCE_QUESTION_PROMPT = `You look at frames from a video clip for a video editor and answer a question about the footage. The frames come as one contact sheet, left to right and top to bottom, each labelled with its time in seconds in the source clip. Answer briefly and concretely, always with times from the labels ("the goalkeeper dives at 7.4 s", "the speaker is on screen from 3 s to 11 s"). When a moment falls between two frames, give both times ("between 7 s and 8 s") so the editor can look closer. If the frames do not show the answer, say so plainly rather than guess. You cannot hear the sound.`;
 
 /** @throws CutroomError ffmpeg_failed when frames cannot be decoded; LLM errors as {@link LlmClient.chat} */
 export async function askAboutSource(

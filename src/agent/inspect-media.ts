@@ -51,11 +51,6 @@ export class MediaInspector {
     return new MediaInspector({ ...options, transcriber });
   }
 
-  /** The speech-to-text model, or undefined when transcription is off. */
-  get transcriptionModel(): string | undefined {
-    return this.options.transcriber?.model;
-  }
-
   /**
    * Measures the asset (or takes the cached result) and transcribes it when transcription is on. A failing
    * transcription is reported in the result, not thrown.

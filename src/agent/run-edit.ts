@@ -129,12 +129,8 @@ class EditRun {
     const { session, request, assets, base } = this.options;
     await mkdir(this.options.outDir, { recursive: true });
     try {
-      await session.loadAssets(
-        await this.inspectMedia.assetsFor(base?.script ?? [], { signal: this.signal }),
-        {
-          signal: this.signal,
-        },
-      );
+      const loadable = await this.inspectMedia.assetsFor(base?.script ?? [], { signal: this.signal });
+      await session.loadAssets(loadable, { signal: this.signal });
       if (base && base.script.length > 0) await this.replay(base);
       this.messages.push(
         { role: 'system', content: AGENT_SYSTEM_PROMPT },

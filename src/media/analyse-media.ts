@@ -73,7 +73,7 @@ async function analysePicture(
 }
 
 /** To the nearest frame time for video, to the millisecond for sound alone. */
-export function roundToFrame(seconds: number, fps: number | undefined): number {
+function roundToFrame(seconds: number, fps: number | undefined): number {
   if (!fps) return Math.round(seconds * 1000) / 1000;
   return round6(Math.round(seconds * fps) / fps);
 }

@@ -5,11 +5,13 @@
  * key frames only (a fraction of a second), then full decoding of just the stretches between two key frames where a
  * cut may hide. A stretch is searched when its two key frames differ (in pixels, or in their colour histograms,
  * which a pan or a zoom hardly changes) or when one of its packets is far larger than its neighbours (an encoder
- * spends that on a new picture). Footage in constant fast motion ends up searched whole, which is still correct.
- * One case needs no decoding: encoders with scene detection (x264's default) start a key frame on the first frame of
- * a new shot, off their regular key-frame rhythm, so such a key frame that differs from the one before, with no
- * large packet in between, is taken as the cut itself. In the searched stretches a cut is a frame whose scene score against the frame
- * before reaches the threshold, as with ffmpeg's `scdet`.
+ * spends that on a new picture). In a searched stretch a cut is a frame whose scene score against the frame before
+ * reaches the threshold, as with ffmpeg's `scdet`. Footage in constant fast motion ends up searched whole, which is
+ * slower but still correct.
+ *
+ * One case needs no decoding: encoders with scene detection (x264's default) start a key frame on the first frame
+ * of a new shot, off their regular key-frame rhythm, so such a key frame that differs from the one before, with no
+ * large packet in between, is taken as the cut itself.
  */
 import type { FfmpegWaitOptions } from './mix-audio.ts';
 import { readSceneFrames, type SceneFrame } from './read-scene-frames.ts';

@@ -10,8 +10,8 @@ import type { FfmpegWaitOptions } from './mix-audio.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
 /** Thumbnail size: scene scores on it match full-size ones closely, and scaling is cheap next to decoding. */
-export const THUMB_WIDTH = 64;
-export const THUMB_HEIGHT = 36;
+const THUMB_WIDTH = 64;
+const THUMB_HEIGHT = 36;
 const THUMB_BYTES = THUMB_WIDTH * THUMB_HEIGHT * 3;
 
 export interface SceneFrame {
@@ -91,7 +91,7 @@ export async function readSceneFrames(
 }
 
 /** Parses the `metadata=mode=print` lines: a `frame:N pts:P pts_time:T` header, then `key=value` lines. */
-export function parseFrameMetadata(text: string): SceneFrame[] {
+function parseFrameMetadata(text: string): SceneFrame[] {
   const frames: SceneFrame[] = [];
   let current: SceneFrame | undefined;
   for (const line of text.split('\n')) {

@@ -92,7 +92,7 @@ type VerboseTranscription = z.infer<typeof VerboseTranscriptionSchema>;
 
 export class SpeechTranscriber {
   readonly model: string;
-  readonly maxUploadBytes: number;
+  private readonly maxUploadBytes: number;
   private readonly client: OpenAI;
   /** The endpoint's base URL, for messages and to tell transcripts of different servers apart. */
   readonly endpoint: string;

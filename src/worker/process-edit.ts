@@ -29,17 +29,18 @@ export interface EditProcessorDeps {
 /** How long a job waits for a browser session before it is retried later. */
 const ACQUIRE_TIMEOUT_MS = 120_000;
 
-export function createEditProcessor(options: EditProcessorDeps): EditProcessor {
+export function createEditProcessor(deps: EditProcessorDeps): EditProcessor {
   // One per worker process: its in-memory cache serves every job the worker runs.
   const inspector =
-    options.inspector ??
-    MediaInspector.fromConfig(options.config, {
-      cacheDir: path.join(options.artifacts.root, 'inspections'),
-      logger: options.logger,
+    deps.inspector ??
+    MediaInspector.fromConfig(deps.config, {
+      cacheDir: path.join(deps.artifacts.root, 'inspections'),
+      logger: deps.logger,
     });
-  const deps = { ...options, inspector };
   return async function processEdit(request, context) {
-    return request.kind === 'undo' ? undo(deps, request, context) : edit(deps, request, context);
+    return request.kind === 'undo'
+      ? undo(deps, request, context)
+      : edit({ ...deps, inspector }, request, context);
   };
 }
 
