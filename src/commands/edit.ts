@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MediaInspector } from '../agent/inspect-media.ts';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { localAsset } from '../browser/local-asset.ts';
 import { loadConfig } from '../config.ts';
@@ -85,7 +86,11 @@ export async function edit(
         `Editing ${clips} file(s): "${prompt}"${latest ? ` (continuing version ${latest.number})` : ''}\n`,
       );
     }
-    const processor = createEditProcessor({ config, logger, threads, artifacts, pool });
+    const inspector = MediaInspector.fromConfig(config, {
+      cacheDir: path.join(stateDir, 'inspections'),
+      logger,
+    });
+    const processor = createEditProcessor({ config, logger, threads, artifacts, pool, inspector });
     const context = createJobContext({
       request,
       deliveries: terminal,
