@@ -12,6 +12,8 @@ import type { LoadableAsset } from '../browser/types.ts';
 import { loadConfig } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { AssetNormaliser } from '../media/asset-normaliser.ts';
+import { pagesFromPool } from '../media/decoder-support.ts';
 import type { StoredAsset, ThreadRef, Version } from '../queue/types.ts';
 
 export interface EditCommandOptions {
@@ -93,6 +95,15 @@ export async function edit(
   const pool = createBrowserPool(config, logger, { size: 0 });
   const outDir = path.join(threadDir, 'runs', String(Date.now()));
   try {
+    const { ready } = await new AssetNormaliser({
+      root: threadDir,
+      pages: pagesFromPool(pool),
+      logger,
+    }).prepare(assets, {
+      signal: controller.signal,
+      onProgress: (p) => say(`${p.text}… ${p.percent}%`),
+      progressStepPercent: 25,
+    });
     const session = await pool.acquire({ signal: controller.signal });
     try {
       const startedAt = Date.now();
@@ -101,7 +112,7 @@ export async function edit(
       );
       const outcome = await runEdit({
         request: { prompt },
-        assets,
+        assets: ready,
         base,
         session,
         llm,
@@ -134,7 +145,7 @@ export async function edit(
         return;
       }
       await exportFile(outcome.renderPath, opts.out);
-      const version = await store.append(LOCAL_THREAD, toVersion(prompt, assets, outcome, threadDir));
+      const version = await store.append(LOCAL_THREAD, toVersion(prompt, ready, outcome, threadDir));
       say(
         `MP4: ${path.resolve(opts.out)} (version ${version.number}, ${outcome.durationSeconds?.toFixed(1)} s)`,
       );

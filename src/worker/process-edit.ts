@@ -9,6 +9,8 @@ import type { BrowserPool } from '../browser/browser-pool.ts';
 import type { Config } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { AssetNormaliser } from '../media/asset-normaliser.ts';
+import { pagesFromPool } from '../media/decoder-support.ts';
 import { type ArtifactStore, previewKey, requestRenderKey } from '../queue/artifact-store.ts';
 import type { ArtifactRef, EditRequest, StoredAsset, Version, VersionStore } from '../queue/types.ts';
 import type { EditContext, EditOutcome, EditProcessor } from './edit-processor.ts';
@@ -21,14 +23,21 @@ export interface EditProcessorDeps {
   pool: BrowserPool;
   /** @defaultValue built from `config.openai` */
   llm?: LlmClient;
+  /** Makes clips safe for the page before the agent runs. @defaultValue converts into `artifacts`, asks `pool` */
+  normaliser?: AssetNormaliser;
 }
 
 /** How long a job waits for a browser session before it is retried later. */
 const ACQUIRE_TIMEOUT_MS = 120_000;
 
 export function createEditProcessor(deps: EditProcessorDeps): EditProcessor {
+  const normaliser =
+    deps.normaliser ??
+    new AssetNormaliser({ root: deps.artifacts.root, pages: pagesFromPool(deps.pool), logger: deps.logger });
   return async function processEdit(request, context) {
-    return request.kind === 'undo' ? undo(deps, request, context) : edit(deps, request, context);
+    return request.kind === 'undo'
+      ? undo(deps, request, context)
+      : edit({ ...deps, normaliser }, request, context);
   };
 }
 
@@ -66,7 +75,7 @@ async function undo(
 }
 
 async function edit(
-  deps: EditProcessorDeps,
+  deps: EditProcessorDeps & { normaliser: AssetNormaliser },
   request: EditRequest,
   context: EditContext,
 ): Promise<EditOutcome> {
@@ -77,13 +86,17 @@ async function edit(
     await deliverResult(request, context, latest);
     return { version: latest.number, summary: latest.summary };
   }
-  const assets = mergeAssets(latest?.assets ?? [], request.assets);
-  if (assets.length === 0) {
+  const merged = mergeAssets(latest?.assets ?? [], request.assets);
+  if (merged.length === 0) {
     throw new CutroomError(ErrorCode.NoAssets, 'edit: no clips in the request or the thread', {
       userMessage: 'There is no clip to edit yet: attach a video (or audio/image) file and ask again.',
     });
   }
   const llm = deps.llm ?? LlmClient.fromConfig(config.openai, { logger: context.logger });
+  const { stored: assets, ready } = await deps.normaliser.prepare(merged, {
+    signal: context.signal,
+    onProgress: (converting) => void context.progress({ stage: 'converting', ...converting }).catch(() => {}),
+  });
 
   await context.progress({ stage: 'editing', text: 'Opening the editor…' });
   const session = await pool.acquire({ signal: context.signal, timeoutMs: ACQUIRE_TIMEOUT_MS });
@@ -98,7 +111,7 @@ async function edit(
     await context.progress({ stage: 'downloading', text: 'Loading your clips…' });
     const outcome = await runEdit({
       request: { prompt: request.prompt },
-      assets: assets.map((asset) => ({ ...asset, path: artifacts.pathFor(asset.key) })),
+      assets: ready,
       base: latest,
       session,
       llm,
