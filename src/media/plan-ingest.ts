@@ -92,8 +92,10 @@ export async function planIngest(
   }
   const soundReasons: string[] = [];
   if (info.hasAudio) {
-    if (!view.readable || !view.audio) soundReasons.push(`${codecLabel(info.audioCodec)} sound`);
-    else if (!PLAIN_AUDIO.has(view.audio.codec)) {
+    // A video whose container the page cannot open is converted whole already: its sound needs no reason of its own.
+    if (!view.readable ? info.kind === 'audio' : !view.audio)
+      soundReasons.push(`${codecLabel(info.audioCodec)} sound`);
+    else if (view.audio && !PLAIN_AUDIO.has(view.audio.codec)) {
       questions.push({
         probe: view.audio,
         reason: `${codecLabel(info.audioCodec)} sound this browser cannot decode`,
