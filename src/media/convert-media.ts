@@ -108,7 +108,7 @@ function pictureArgs(info: MediaInfo): string[] {
     '-preset',
     'veryfast',
     '-crf',
-    '18',
+    '20',
     '-profile:v',
     'high',
     '-force_key_frames',
