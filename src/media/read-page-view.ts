@@ -2,7 +2,15 @@
  * @module What the operator page will see of a file, read in Node with the page's own demuxer (mediabunny): whether
  * it opens the container at all, and the exact decoder configuration each primary track will be decoded with.
  */
-import { ALL_FORMATS, FilePathSource, Input, type InputAudioTrack, type InputVideoTrack } from 'mediabunny';
+import {
+  ALL_FORMATS,
+  FilePathSource,
+  Input,
+  type InputAudioTrack,
+  type InputVideoTrack,
+  Logging,
+  LogLevel,
+} from 'mediabunny';
 import type { CodecProbe } from '../../operator-ui/src/protocol.ts';
 
 export interface PageView {
@@ -12,6 +20,10 @@ export interface PageView {
   video?: CodecProbe;
   audio?: CodecProbe;
 }
+
+// In Node mediabunny only reads files to judge them: a codec it does not know is an answer here, not a warning for
+// the console (it would print one per clip).
+Logging.level = LogLevel.Errors;
 
 export async function readPageView(filePath: string): Promise<PageView> {
   const input = new Input({ source: new FilePathSource(filePath), formats: ALL_FORMATS });
