@@ -1,10 +1,7 @@
 // Phone footage through `cutroom render` as a user runs it: a real process, Chromium, ffmpeg, files on disk.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CutroomError } from '../../../src/errors.ts';
 import { validateMedia } from '../../../src/media/validate-media.ts';
@@ -21,9 +18,7 @@ import {
   SEQUENCE_SCRIPT,
   saturation,
 } from '../../helpers/phone-footage.ts';
-
-const run = promisify(execFile);
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/cutroom.js');
+import { runCutroom } from '../../helpers/run-cli.ts';
 
 let footage: PhoneFootage;
 let clips: PhoneClips;
@@ -44,18 +39,7 @@ afterAll(async () => {
 });
 
 function cutroom(args: string[]) {
-  return run(process.execPath, [CLI, ...args], {
-    cwd: footage.dir,
-    env: { ...process.env, CUTROOM_LOG_LEVEL: 'error', CUTROOM_DATA_DIR: dataDir },
-    timeout: 240_000,
-  }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({
-      code: e.code,
-      stdout: e.stdout,
-      stderr: e.stderr,
-    }),
-  );
+  return runCutroom(args, { cwd: footage.dir, env: { CUTROOM_DATA_DIR: dataDir }, timeoutMs: 240_000 });
 }
 
 function renderAll(out: string) {

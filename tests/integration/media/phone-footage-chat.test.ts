@@ -222,6 +222,20 @@ async function convertedCopies(chat: Chat): Promise<Map<string, number>> {
   );
 }
 
+/** Runs one more scripted edit: no status may say Converting, and the converted copies stay as they were. */
+async function expectNoConversion(chat: Chat, edit: () => Promise<void>): Promise<void> {
+  const before = await convertedCopies(chat);
+  const statusesBefore = chat.statusTexts().length;
+  scriptSequence(chat);
+  await edit();
+  const converting = chat
+    .statusTexts()
+    .slice(statusesBefore)
+    .filter((t) => /Converting/.test(t));
+  expect(converting).toEqual([]);
+  expect(await convertedCopies(chat)).toEqual(before);
+}
+
 async function jobCount(chat: Chat): Promise<number> {
   const counts = await chat.edits.queue.getJobCounts();
   return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -257,33 +271,17 @@ for (const [platform, open] of [
     });
 
     it('converts nothing for a second upload of the same clip', async () => {
-      const before = await convertedCopies(chat);
-      const statusesBefore = chat.statusTexts().length;
-      scriptSequence(chat);
-      const thread = await chat.post([clips.hevc], 'this one again');
-      await chat.render(thread, 1);
-      expect(
-        chat
-          .statusTexts()
-          .slice(statusesBefore)
-          .filter((t) => /Converting/.test(t)),
-      ).toEqual([]);
-      expect(await convertedCopies(chat)).toEqual(before);
+      await expectNoConversion(chat, async () => {
+        const thread = await chat.post([clips.hevc], 'this one again');
+        await chat.render(thread, 1);
+      });
     });
 
     it('converts nothing when a follow-up replays the converted clips', async () => {
-      const before = await convertedCopies(chat);
-      const statusesBefore = chat.statusTexts().length;
-      scriptSequence(chat);
-      await chat.reply(firstThread, 'once more please');
-      await chat.render(firstThread, 2);
-      expect(
-        chat
-          .statusTexts()
-          .slice(statusesBefore)
-          .filter((t) => /Converting/.test(t)),
-      ).toEqual([]);
-      expect(await convertedCopies(chat)).toEqual(before);
+      await expectNoConversion(chat, async () => {
+        await chat.reply(firstThread, 'once more please');
+        await chat.render(firstThread, 2);
+      });
     });
 
     describe('refuses each broken upload before queueing it, in the words cutroom render uses', () => {
