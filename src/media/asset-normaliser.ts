@@ -16,7 +16,7 @@ import { createSilentLogger, type Logger } from '../logger.ts';
 import type { ArtifactRef, StoredAsset } from '../queue/types.ts';
 import { convertedFormat, convertMedia } from './convert-media.ts';
 import { DecoderSupport, type LendPage } from './decoder-support.ts';
-import { planIngest } from './plan-ingest.ts';
+import { type IngestPlan, planIngest } from './plan-ingest.ts';
 import { type MediaInfo, probeMedia } from './probe-media.ts';
 import { readPageView } from './read-page-view.ts';
 
@@ -90,37 +90,41 @@ export class AssetNormaliser {
     const plan = await planIngest(info, view, (probes) =>
       this.decoders.decodes(probes, { signal: options.signal }),
     );
-    if (plan.action === 'keep') {
-      const playable: ArtifactRef = {
-        key: asset.key,
-        name: asset.name,
-        mimeType: asset.mimeType,
-        size: info.size,
-      };
-      return { ...asset, width: info.width, height: info.height, playable, path: original };
-    }
+    if (plan.action === 'convert') return this.converted(asset, original, info, plan, options);
+    const playable: ArtifactRef = {
+      key: asset.key,
+      name: asset.name,
+      mimeType: asset.mimeType,
+      size: info.size,
+    };
+    return { ...asset, width: info.width, height: info.height, playable, path: original };
+  }
+
+  /** The asset pointing at its converted copy, made now unless an earlier upload of the same bytes made it. */
+  private async converted(
+    asset: StoredAsset,
+    original: string,
+    info: MediaInfo,
+    plan: Extract<IngestPlan, { action: 'convert' }>,
+    options: PrepareAssetsOptions,
+  ): Promise<ReadyAsset> {
     const started = performance.now();
     const hash = await hashFile(original, options.signal);
     const format = convertedFormat(info);
     const key = `converted/${RECIPE}/${hash}.${format.extension}`;
     const target = this.pathFor(key);
-    const converted = !(await exists(target));
-    if (converted) {
+    const made = !(await exists(target));
+    if (made) {
       const text = `Converting ${plan.label} "${asset.name}"`;
-      await this.convertOnce(key, () =>
+      await this.convertOnce(key, target, () =>
         this.convert(original, target, info, plan.copyVideo, { ...options, text, name: asset.name }),
       );
     }
     const result = await probeMedia(target, { signal: options.signal, displayName: asset.name });
+    const ms = Math.round(performance.now() - started);
     this.logger.info(
-      {
-        asset: asset.name,
-        reasons: plan.reasons,
-        key,
-        converted,
-        ms: Math.round(performance.now() - started),
-      },
-      converted ? 'converted an asset for the page' : 'reused the converted copy of an asset',
+      { asset: asset.name, reasons: plan.reasons, key, converted: made, ms },
+      made ? 'converted an asset for the page' : 'reused the converted copy of an asset',
     );
     return {
       ...asset,
@@ -137,13 +141,21 @@ export class AssetNormaliser {
     return path.join(this.options.root, ...key.split('/'));
   }
 
-  private async convertOnce(key: string, work: () => Promise<void>): Promise<void> {
-    let running = this.running.get(key);
-    if (!running) {
-      running = work().finally(() => this.running.delete(key));
-      this.running.set(key, running);
+  /**
+   * Runs `work` unless this process is already converting the same clip; then waits for that, and converts here
+   * only if it gave up (its job was cancelled, or it failed).
+   */
+  private async convertOnce(key: string, target: string, work: () => Promise<void>): Promise<void> {
+    const running = this.running.get(key);
+    if (running) {
+      await running.catch(() => {});
+      if (await exists(target)) return;
     }
-    await running;
+    const mine: Promise<void> = work().finally(() => {
+      if (this.running.get(key) === mine) this.running.delete(key);
+    });
+    this.running.set(key, mine);
+    await mine;
   }
 
   /** Converts into a temporary name beside the target and renames it into place, so no reader sees half a file. */

@@ -79,7 +79,9 @@ function refuseWrongName(filePath: string, name: string, info: MediaInfo): void 
   const actual = info.kind === 'image' ? 'image' : 'clip';
   if (!named || named === actual) return;
   const is =
-    info.kind === 'image' ? `a ${info.mimeType.replace('image/', '').toUpperCase()} image` : `a ${info.kind}`;
+    info.kind === 'image'
+      ? `a ${info.mimeType.replace('image/', '').toUpperCase()} image`
+      : `a ${info.kind === 'video' ? 'video' : 'sound recording'}`;
   const extension = path.extname(name).toLowerCase();
   throw new CutroomError(
     ErrorCode.AssetUnsupported,
