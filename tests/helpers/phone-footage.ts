@@ -101,25 +101,32 @@ export class PhoneFootage {
     return out;
   }
 
-  /** The same clip with a 90° display matrix, in a MOV: what a phone held upright records. */
-  async rotated(name: string, source: string): Promise<string> {
+  /** The same clip with a display matrix (90°: what a phone held upright records), in a MOV. */
+  async rotated(name: string, source: string, degrees = 90): Promise<string> {
     const out = this.file(name);
-    await ffmpeg(['-i', source, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', out]);
+    await ffmpeg(['-i', source, '-c', 'copy', '-metadata:s:v:0', `rotate=${degrees}`, out]);
     return out;
   }
 
-  /** HDR10 (PQ, BT.2020, 10-bit HEVC) made from an SDR clip: the same colours, as an HDR phone would store them. */
-  async hdrPq(name: string, sdrSource: string): Promise<string> {
+  /**
+   * HDR (BT.2020, 10-bit HEVC; PQ as HDR10, or HLG as iPhones record) made from an SDR clip: the same colours, as
+   * an HDR phone would store them.
+   */
+  async hdr(
+    name: string,
+    sdrSource: string,
+    transfer: 'smpte2084' | 'arib-std-b67' = 'smpte2084',
+  ): Promise<string> {
     const out = this.file(name);
     await ffmpeg([
       '-i',
       sdrSource,
       '-vf',
       'setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,zscale=t=linear:npl=100,' +
-        'format=gbrpf32le,zscale=p=bt2020,zscale=t=smpte2084:m=bt2020nc:r=tv:npl=100,format=yuv420p10le',
+        `format=gbrpf32le,zscale=p=bt2020,zscale=t=${transfer}:m=bt2020nc:r=tv:npl=100,format=yuv420p10le`,
       ...['-c:v', 'libx265', '-preset', 'ultrafast', '-tag:v', 'hvc1'],
-      ...['-x265-params', 'log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc'],
-      ...['-color_primaries', 'bt2020', '-color_trc', 'smpte2084', '-colorspace', 'bt2020nc'],
+      ...['-x265-params', `log-level=error:colorprim=bt2020:transfer=${transfer}:colormatrix=bt2020nc`],
+      ...['-color_primaries', 'bt2020', '-color_trc', transfer, '-colorspace', 'bt2020nc'],
       out,
     ]);
     return out;
@@ -273,7 +280,7 @@ export async function makePhoneClips(footage: PhoneFootage): Promise<PhoneClips>
       framesPerSecond: [25, 25],
       encode: ['-c:v', 'mpeg4', '-q:v', '2'],
     }),
-    hdr: await footage.hdrPq(HDR_NAME, sdr),
+    hdr: await footage.hdr(HDR_NAME, sdr),
   };
 }
 

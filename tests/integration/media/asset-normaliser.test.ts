@@ -127,28 +127,49 @@ it('turns a portrait clip upright: its display size, and the colours where ffmpe
   );
 });
 
-it('tone-maps an HDR clip to SDR without washing its colours out', async () => {
-  const { ready } = await prepare(await newNormaliser(), [clips.hdr]);
-  const colours = await quadrantColours(ready[0].path, 0.5);
-  expect(nameColours(colours)).toEqual(nameColours(PALETTES[0]));
-  for (const [i, colour] of colours.entries()) {
-    if (i === 3) continue; // the yellow quadrant is bright and saturated either way
-    expect(saturation(colour)).toBeGreaterThan(0.7);
+it('turns clips rotated by 180° and 270° the way ffmpeg shows them', async () => {
+  const normaliser = await newNormaliser();
+  for (const degrees of [180, 270]) {
+    const turned = await footage.rotated(`turned-${degrees}.mov`, footage.file('landscape.mp4'), degrees);
+    const { ready } = await prepare(normaliser, [turned]);
+    expect(nameColours(await quadrantColours(ready[0].path, 0.5)), `${degrees}°`).toEqual(
+      nameColours(await quadrantColours(turned, 0.5)),
+    );
   }
-  const [video] = (await ffprobe(ready[0].path)).streams;
-  expect(video.profile).toBe('High');
+});
+
+describe('tone-maps HDR to SDR without washing its colours out', () => {
+  for (const transfer of ['smpte2084', 'arib-std-b67'] as const) {
+    it(transfer === 'smpte2084' ? 'PQ (HDR10)' : 'HLG', async () => {
+      const hdr =
+        transfer === 'smpte2084'
+          ? clips.hdr
+          : await footage.hdr('hlg.mp4', footage.file('sdr-source.mp4'), transfer);
+      const { ready } = await prepare(await newNormaliser(), [hdr]);
+      const colours = await quadrantColours(ready[0].path, 0.5);
+      expect(nameColours(colours)).toEqual(nameColours(PALETTES[0]));
+      // Red, green and blue keep their saturation (untone-mapped they read about 0.5); yellow is bright either way.
+      for (const colour of colours.slice(0, 3)) expect(saturation(colour)).toBeGreaterThan(0.7);
+      const [video] = (await ffprobe(ready[0].path)).streams;
+      expect(video.profile).toBe('High');
+    });
+  }
 });
 
 describe('converts to 8-bit H.264 with the same duration', () => {
-  for (const which of ['hevc10', 'avi'] as const) {
+  for (const which of ['hevc10', 'avi', 'prores'] as const) {
     it(which, async () => {
-      const { ready } = await prepare(await newNormaliser(), [clips[which]]);
+      const source =
+        which === 'prores'
+          ? await footage.reencode('edit.mov', clips.avi, ['-c:v', 'prores_ks', '-profile:v', '0'])
+          : clips[which];
+      const { ready } = await prepare(await newNormaliser(), [source]);
       const { stdout } = await run('ffprobe', [
         ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,pix_fmt'],
         ...['-of', 'csv=p=0', ready[0].path],
       ]);
       expect(stdout.trim()).toBe('h264,yuv420p');
-      expect(await durationOf(ready[0].path)).toBeCloseTo(await durationOf(clips[which]), 1);
+      expect(await durationOf(ready[0].path)).toBeCloseTo(await durationOf(source), 1);
       expect(nameColours(await quadrantColours(ready[0].path, 1.5))).toEqual(nameColours(PALETTES[1]));
     });
   }
