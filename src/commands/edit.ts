@@ -101,7 +101,7 @@ export async function edit(
       logger,
     }).prepare(assets, {
       signal: controller.signal,
-      onProgress: (p) => say(`${p.text}… ${p.percent}%`),
+      onProgress: (p) => say(`Converting ${p.text}… ${p.percent}%`),
       progressStepPercent: 25,
     });
     const session = await pool.acquire({ signal: controller.signal });

@@ -45,7 +45,7 @@ export async function render(opts: RenderCommandOptions): Promise<void> {
     const { ready } = await normaliser
       .prepare(inputs, {
         originalPath: (asset) => path.resolve(asset.key),
-        onProgress: ({ text, percent }) => process.stderr.write(`${text}… ${percent}%\n`),
+        onProgress: ({ text, percent }) => process.stderr.write(`Converting ${text}… ${percent}%\n`),
         progressStepPercent: 10,
       })
       .catch(refuse);

@@ -35,7 +35,7 @@ export interface AssetNormaliserOptions {
 export type ReadyAsset = StoredAsset & { path: string };
 
 export interface NormaliseProgress {
-  /** The status line: `Converting iPhone HEVC clip "IMG_0001.MOV"`. */
+  /** The clip being converted, for a status line after "Converting": `iPhone HEVC clip "IMG_0001.MOV"`. */
   text: string;
   /** 0–100 for the clip being converted. */
   percent: number;
@@ -115,7 +115,7 @@ export class AssetNormaliser {
     const target = this.pathFor(key);
     const made = !(await exists(target));
     if (made) {
-      const text = `Converting ${plan.label} "${asset.name}"`;
+      const text = `${plan.label} "${asset.name}"`;
       await this.convertOnce(key, target, () =>
         this.convert(original, target, info, plan.copyVideo, { ...options, text, name: asset.name }),
       );

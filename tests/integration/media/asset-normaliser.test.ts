@@ -83,7 +83,7 @@ it('takes a plain H.264 clip as it is, without asking the page', async () => {
 it('converts an iPhone HEVC clip once: the same bytes uploaded again, or replayed, convert nothing', async () => {
   const normaliser = await newNormaliser();
   const first = await prepare(normaliser, [clips.hevc]);
-  expect(first.progress[0]).toEqual({ text: 'Converting HEVC clip "IMG_0001.MP4"', percent: 0 });
+  expect(first.progress[0]).toEqual({ text: 'HEVC clip "IMG_0001.MP4"', percent: 0 });
   expect(first.progress.at(-1)?.percent).toBe(100);
   const converted = first.ready[0];
   expect(converted.playable?.key).toMatch(/^converted\/v1\/[0-9a-f]{64}\.mp4$/);
