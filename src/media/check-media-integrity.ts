@@ -8,15 +8,15 @@
  * claimed end; then the tail is decoded, which catches data that is there but garbage.
  */
 import { z } from 'zod';
-import { CutroomError, ErrorCode, isAbortError } from '../errors.ts';
+import { CutroomError, ErrorCode } from '../errors.ts';
 import { type MediaInfo, unreadableMedia } from './probe-media.ts';
-import { runFfmpeg, runFfprobe } from './run-ffmpeg.ts';
+import { runFfmpeg, runFfprobe, ToolFailedError } from './run-ffmpeg.ts';
 
 export interface CheckMediaIntegrityOptions {
   /** The user's name for the file, for messages. */
   displayName: string;
   signal?: AbortSignal;
-  /** @defaultValue 30000 */
+  /** Per ffprobe/ffmpeg run. @defaultValue 60000 */
   timeoutMs?: number;
 }
 
@@ -107,10 +107,10 @@ async function readableEnds(
         'json',
         filePath,
       ],
-      { label: 'integrity', signal: options.signal, timeoutMs: options.timeoutMs ?? 30_000 },
+      { label: 'integrity', signal: options.signal, timeoutMs: options.timeoutMs ?? 60_000 },
     );
   } catch (error) {
-    if (isAbortError(error) || options.signal?.aborted) throw error;
+    if (!(error instanceof ToolFailedError)) throw error;
     throw unreadableMedia(filePath, options.displayName, error);
   }
   const ends = new Map<number, number>();
@@ -144,10 +144,10 @@ async function decodeTail(
         'null',
         '-',
       ],
-      { label: 'integrity', signal: options.signal, timeoutMs: options.timeoutMs ?? 30_000 },
+      { label: 'integrity', signal: options.signal, timeoutMs: options.timeoutMs ?? 60_000 },
     );
   } catch (error) {
-    if (isAbortError(error) || options.signal?.aborted) throw error;
+    if (!(error instanceof ToolFailedError)) throw error;
     throw unreadableMedia(filePath, options.displayName, error);
   }
 }

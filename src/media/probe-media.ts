@@ -1,8 +1,8 @@
 /** @module Reads what a media file really is with ffprobe, whatever its name or declared type says. */
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { CutroomError, ErrorCode, isAbortError } from '../errors.ts';
-import { runFfprobe } from './run-ffmpeg.ts';
+import { CutroomError, ErrorCode } from '../errors.ts';
+import { runFfprobe, ToolFailedError } from './run-ffmpeg.ts';
 
 /** One audio or video track as the index describes it (what the integrity check compares the data against). */
 export interface ProbedTrack {
@@ -130,8 +130,8 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions = 
       timeoutMs: options.timeoutMs,
     });
   } catch (error) {
-    if (isAbortError(error) || options.signal?.aborted) throw error;
-    if (error instanceof CutroomError && error.code === ErrorCode.ToolMissing) throw error;
+    // Only ffprobe's own verdict means the file is unreadable: a timeout or a missing tool is not the file's fault.
+    if (!(error instanceof ToolFailedError)) throw error;
     throw unreadableMedia(filePath, name, error);
   }
   const parsed = FfprobeOutput.safeParse(JSON.parse(stdout || '{}'));

@@ -21,7 +21,7 @@ export interface ValidateMediaOptions {
   displayName?: string;
   limits?: MediaLimits;
   signal?: AbortSignal;
-  /** Per ffprobe/ffmpeg run. @defaultValue 30000 */
+  /** Per ffprobe/ffmpeg run: a 100-megapixel image takes ffprobe seconds on a busy machine. @defaultValue 60000 */
   timeoutMs?: number;
 }
 
@@ -39,7 +39,7 @@ export async function validateMedia(
   options: ValidateMediaOptions = {},
 ): Promise<MediaInfo> {
   const name = options.displayName ?? path.basename(filePath);
-  const probeOptions = { signal: options.signal, timeoutMs: options.timeoutMs, displayName: name };
+  const probeOptions = { signal: options.signal, timeoutMs: options.timeoutMs ?? 60_000, displayName: name };
   const sniffed = await sniffContent(filePath).catch((): SniffedContent => ({ passwordProtected: false }));
   refuseNonMedia(filePath, name, sniffed);
   const info = await probeMedia(filePath, probeOptions);

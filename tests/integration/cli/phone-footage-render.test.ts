@@ -75,7 +75,7 @@ describe('cutroom render with phone footage', { timeout: 300_000 }, () => {
     expect(result.stderr).not.toMatch(/Converting/);
   });
 
-  describe.concurrent('refuses broken input with the message a chat thread gets, and writes nothing', () => {
+  describe('refuses broken input with the message a chat thread gets, and writes nothing', () => {
     for (const which of ['cut', 'drm', 'huge', 'misnamed', 'empty', 'zip'] as const) {
       it(which, async () => {
         const input = broken[which];
