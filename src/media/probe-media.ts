@@ -127,7 +127,7 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions = 
     stdout = await runFfprobe(['-print_format', 'json', '-show_format', '-show_streams', filePath], {
       label: 'probe',
       signal: options.signal,
-      timeoutMs: options.timeoutMs,
+      timeoutMs: options.timeoutMs ?? 20_000,
     });
   } catch (error) {
     // Only ffprobe's own verdict means the file is unreadable: a timeout or a missing tool is not the file's fault.

@@ -8,61 +8,46 @@ export interface RunFfmpegOptions {
   timeoutMs?: number;
   /** Which operation this is, for error messages (e.g. `finish render`). */
   label: string;
-  /** Called with how far the output has got, in seconds of media (from `-progress`), about twice a second. */
+  /** Receives what the program writes to stdout (`-f rawvideo -`, `metadata=print:file=-`); unset: ignored. */
+  onStdout?: (chunk: Buffer) => void;
+  /** Working directory, so filters can name files without filtergraph escaping. @defaultValue this process's */
+  cwd?: string;
+  /**
+   * Called with how far the output has got, in seconds of media, about twice a second (ffmpeg's `-progress` on
+   * stdout, so not together with `onStdout`).
+   */
   onProgress?: (outSeconds: number) => void;
 }
 
 const LOG_TAIL_CHARS = 2000;
 
 export function runFfmpeg(args: string[], options: RunFfmpegOptions): Promise<void> {
-  const progressArgs = options.onProgress ? ['-progress', 'pipe:1', '-nostats'] : [];
+  const { onProgress } = options;
+  if (!onProgress)
+    return runTool('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], options);
   let pending = '';
-  const onStdout = options.onProgress
-    ? (text: string) => {
-        pending += text;
-        const lines = pending.split('\n');
+  return runTool(
+    'ffmpeg',
+    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', ...args],
+    {
+      ...options,
+      onStdout: (chunk) => {
+        const lines = (pending + chunk.toString('utf8')).split('\n');
         pending = lines.pop() ?? '';
         for (const line of lines) {
           const match = /^out_time_us=(\d+)/.exec(line);
-          if (match) options.onProgress?.(Number(match[1]) / 1e6);
+          if (match) onProgress(Number(match[1]) / 1e6);
         }
-      }
-    : undefined;
-  return spawnTool(
-    'ffmpeg',
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', ...progressArgs, ...args],
-    options,
-    onStdout,
-  ).then(() => undefined);
-}
-
-export interface RunFfprobeOptions {
-  signal?: AbortSignal;
-  /** @defaultValue 20000 */
-  timeoutMs?: number;
-  label: string;
-}
-
-/** Runs ffprobe and resolves with what it printed. */
-export function runFfprobe(args: string[], options: RunFfprobeOptions): Promise<string> {
-  let stdout = '';
-  return spawnTool(
-    'ffprobe',
-    ['-hide_banner', '-loglevel', 'error', ...args],
-    {
-      ...options,
-      timeoutMs: options.timeoutMs ?? 20_000,
+      },
     },
-    (text) => {
-      stdout += text;
-    },
-  ).then(() => stdout);
+  );
 }
 
-/** A tool that exited with a failure: its exit status and the tail of what it logged. */
+/** A tool that exited with a failure (not a timeout or a missing program): its own verdict on the input. */
 export class ToolFailedError extends CutroomError {
   constructor(
     message: string,
+    /** The tail of what the tool logged. */
     readonly stderr: string,
   ) {
     super(ErrorCode.FfmpegFailed, message, {
@@ -72,28 +57,36 @@ export class ToolFailedError extends CutroomError {
   }
 }
 
-function spawnTool(
-  tool: 'ffmpeg' | 'ffprobe',
+/** Runs ffprobe (which has no `-nostdin`) and resolves with everything it printed to stdout. */
+export async function runFfprobe(
   args: string[],
-  options: { signal?: AbortSignal; timeoutMs?: number; label: string },
-  onStdout?: (text: string) => void,
-): Promise<void> {
+  options: Omit<RunFfmpegOptions, 'onStdout'>,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  await runTool('ffprobe', ['-hide_banner', '-loglevel', 'error', ...args], {
+    ...options,
+    onStdout: (chunk) => chunks.push(chunk),
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function runTool(program: 'ffmpeg' | 'ffprobe', args: string[], options: RunFfmpegOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 300_000;
+  if (options.signal?.aborted) return Promise.reject(options.signal.reason ?? new Error('aborted'));
   return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(options.signal.reason ?? new Error('aborted'));
-      return;
-    }
-    const child = spawn(tool, args, { stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'] });
+    const child = spawn(program, args, {
+      cwd: options.cwd,
+      stdio: ['ignore', options.onStdout ? 'pipe' : 'ignore', 'pipe'],
+    });
+    if (options.onStdout) child.stdout?.on('data', options.onStdout);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-LOG_TAIL_CHARS);
     });
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => onStdout?.(text));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
-        new CutroomError(ErrorCode.FfmpegFailed, `${options.label}: ${tool} exceeded ${timeoutMs} ms`, {
+        new CutroomError(ErrorCode.FfmpegFailed, `${options.label}: ${program} exceeded ${timeoutMs} ms`, {
           retryable: true,
         }),
       );
@@ -107,7 +100,7 @@ function spawnTool(
         error.code === 'ENOENT'
           ? new CutroomError(
               ErrorCode.ToolMissing,
-              `${tool} is not installed (run: npm run setup, or apt-get install ffmpeg)`,
+              `${program} is not installed (run: npm run setup, or apt-get install ffmpeg)`,
             )
           : new CutroomError(ErrorCode.FfmpegFailed, `${options.label}: ${error.message}`, { cause: error }),
       );
@@ -121,7 +114,9 @@ function spawnTool(
         resolve();
       } else {
         const log = stderr.trim() || '(no output)';
-        reject(new ToolFailedError(`${options.label}: ${tool} exited with ${code ?? signal}: ${log}`, log));
+        reject(
+          new ToolFailedError(`${options.label}: ${program} exited with ${code ?? signal}: ${log}`, log),
+        );
       }
     });
   });
