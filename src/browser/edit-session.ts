@@ -1,6 +1,5 @@
-/** @module One job's browser page with the operator loaded: code actions, sampling and rendering. */
+/** @module One job's browser page with the operator loaded: the page driver for code actions, sampling and the page's part of a render. */
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { transform } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import type {
@@ -13,14 +12,10 @@ import type {
 } from '../../operator-ui/src/protocol.ts';
 import { BrowserClosedError, CancelledError, CutroomError, ErrorCode, TimeoutError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { assembleMp4 } from '../media/assemble-mp4.ts';
-import { copyableAudio } from '../media/audio-copy.ts';
-import { inspectRender } from '../media/inspect-render.ts';
-import { mixAudio } from '../media/mix-audio.ts';
-import { reencodeAudioToAac } from '../media/reencode-audio.ts';
 import { DownloadInbox } from './download-inbox.ts';
 import { OPERATOR_ORIGIN, type PageRouter } from './page-router.ts';
 import { waitOnPage } from './page-wait.ts';
+import { finishRender } from './render-finishing.ts';
 import type {
   CodeResult,
   EditSession,
@@ -182,60 +177,16 @@ export class PageEditSession implements EditSession {
       });
     }
     const { segments } = await this.call('audioPlan', undefined, waitBudget);
-    const stem = `${options.outPath}.${this.id.slice(0, 8)}`;
-    const rawPath = `${stem}.video.mp4`;
-    const audioPath = `${stem}.audio.m4a`;
-    // No segments: only core's own mixer can do this audio (a volume animation), so the page renders it too.
-    const coreMixesAudio = segments === null;
-    const sources = (segments ?? []).map((s) => ({ ...s, path: this.assets[s.asset].path }));
-    // Sound that is only passed through is copied; any other needs no browser either: ffmpeg mixes it while the
-    // page encodes the video.
-    const copied = await copyableAudio(sources);
-    const mixer = new AbortController();
-    const stopMixer = () => mixer.abort();
-    options.signal?.addEventListener('abort', stopMixer, { once: true });
-    const mixing =
-      sources.length > 0 && !copied
-        ? mixAudio({
-            segments: sources,
-            durationSeconds: summary.duration,
-            outPath: audioPath,
-            signal: mixer.signal,
-            timeoutMs,
-          })
-        : Promise.resolve();
-    mixing.catch(() => {});
-    try {
-      await this.renderVideo(rawPath, coreMixesAudio, timeoutMs, options);
-      await mixing;
-      options.onProgress?.({ percent: 99, stage: 'finishing' });
-      if (coreMixesAudio) {
-        await reencodeAudioToAac({
-          inputPath: rawPath,
-          outPath: options.outPath,
-          signal: options.signal,
-          timeoutMs: Math.max(10_000, timeoutMs - (performance.now() - started)),
-        });
-      } else {
-        const mixed =
-          sources.length > 0 ? { path: audioPath, from: 0, to: Number.POSITIVE_INFINITY } : undefined;
-        await assembleMp4({
-          videoPath: rawPath,
-          audio: copied ?? mixed,
-          outPath: options.outPath,
-          signal: options.signal,
-        });
-      }
-      const file = await inspectRender(options.outPath);
-      options.onProgress?.({ percent: 100, stage: 'finishing' });
-      return { path: options.outPath, ...file, elapsedMs: Math.round(performance.now() - started) };
-    } finally {
-      mixer.abort();
-      options.signal?.removeEventListener('abort', stopMixer);
-      await mixing.catch(() => {});
-      await rm(rawPath, { force: true });
-      await rm(audioPath, { force: true });
-    }
+    const result = await finishRender({
+      ...options,
+      segments,
+      assetPaths: this.assets.map((asset) => asset.path),
+      durationSeconds: summary.duration,
+      stem: `${options.outPath}.${this.id.slice(0, 8)}`,
+      timeoutMs,
+      renderVideo: (rawPath, withAudio) => this.renderVideo(rawPath, withAudio, timeoutMs, options),
+    });
+    return { ...result, elapsedMs: Math.round(performance.now() - started) };
   }
 
   /** Encodes the composition in the page; the MP4 arrives in `rawPath` as a download once core has written it. */
