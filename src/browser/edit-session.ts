@@ -221,6 +221,7 @@ export class PageEditSession implements EditSession {
           progressUrl: channel.progressUrl,
           fps: options.fps ?? 30,
           videoBitrate: options.videoBitrate ?? 5_000_000,
+          licenseKey: this.options.licenseKey,
         },
         { timeoutMs, signal: options.signal, what: () => `render at ${percent}%` },
       );
@@ -298,10 +299,6 @@ export class PageEditSession implements EditSession {
       (async () => {
         await page.goto(`${OPERATOR_ORIGIN}/`, { timeout: timeoutMs });
         await page.waitForFunction(() => '__cutroom' in window, undefined, { timeout: timeoutMs });
-        await page.evaluate(
-          (licenseKey) => (window as unknown as OperatorWindow).__cutroom.configure({ licenseKey }),
-          this.options.licenseKey,
-        );
       })(),
       { page, what: 'open operator page', timeoutMs, signal: wait.signal },
     );
