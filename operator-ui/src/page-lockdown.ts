@@ -97,9 +97,9 @@ function guardNavigation(): void {
  */
 function freezeGlobals(): void {
   for (const name of KEY_PATH_PROTOTYPES) {
-    const constructor = (window as unknown as Record<string, { prototype?: object }>)[name];
-    if (constructor?.prototype) Object.freeze(constructor.prototype);
-    if (constructor) Object.freeze(constructor);
+    const api = (window as unknown as Record<string, { prototype?: object }>)[name];
+    if (api?.prototype) Object.freeze(api.prototype);
+    if (api) Object.freeze(api);
   }
   for (const name of Object.getOwnPropertyNames(window)) {
     const descriptor = Object.getOwnPropertyDescriptor(window, name);
