@@ -9,6 +9,13 @@ command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 
+# As root, cutroom runs Chromium as this unprivileged user (src/browser/chromium-launch.ts).
+chromium_user="${CUTROOM_CHROMIUM_USER:-cutroom-chromium}"
+if [ "$(id -u)" -eq 0 ] && ! id -u "$chromium_user" >/dev/null 2>&1; then
+  echo "cutroom setup: creating user $chromium_user for Chromium" >&2
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$chromium_user"
+fi
+
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

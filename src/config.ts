@@ -91,6 +91,8 @@ const EnvSchema = z.object({
   CUTROOM_RENDER_TIMEOUT_MS: int(1000, 86_400_000, 600_000),
   DIFFUSION_STUDIO_LICENSE_KEY: optionalString,
   CUTROOM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  CUTROOM_BROWSER_MEMORY_MB: int(256, 262_144, 4096),
+  CUTROOM_CHROMIUM_USER: optionalString,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -117,6 +119,10 @@ export interface Config {
     codeTimeoutMs: number;
     renderTimeoutMs: number;
     licenseKey?: string;
+    /** Memory each Chromium process (each page) may use. */
+    memoryMb: number;
+    /** The unprivileged user Chromium runs as when cutroom runs as root (default cutroom-chromium). */
+    chromiumUser?: string;
   };
   slack?: {
     botToken: string;
@@ -206,6 +212,8 @@ export function loadConfig(
       codeTimeoutMs: e.CUTROOM_CODE_TIMEOUT_MS,
       renderTimeoutMs: e.CUTROOM_RENDER_TIMEOUT_MS,
       licenseKey: e.DIFFUSION_STUDIO_LICENSE_KEY,
+      memoryMb: e.CUTROOM_BROWSER_MEMORY_MB,
+      chromiumUser: e.CUTROOM_CHROMIUM_USER,
     },
     slack: e.SLACK_BOT_TOKEN
       ? {

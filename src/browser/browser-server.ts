@@ -7,9 +7,8 @@ import type { Duplex } from 'node:stream';
 import { chromium } from 'playwright-core';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import { createSilentLogger, type Logger } from '../logger.ts';
-import { chromiumLaunchArgs } from './chromium-args.ts';
+import { type ChromiumSandbox, prepareChromiumLaunch } from './chromium-launch.ts';
 import { ChromiumSupervisor } from './chromium-supervisor.ts';
-import { findChromium } from './find-chromium.ts';
 import { describeGpuUsage, detectGpu, type GpuInfo, type GpuUsage } from './gpu.ts';
 import { SessionGate } from './session-gate.ts';
 import { pipeSession, type SessionPipe } from './session-pipe.ts';
@@ -42,6 +41,10 @@ export interface BrowserServerOptions {
   playwrightVersion?: string;
   /** How long to wait for Chromium to start. @defaultValue 30_000 */
   launchTimeoutMs?: number;
+  /** Memory each Chromium process (each page) may use. @defaultValue 4096 */
+  memoryMb?: number;
+  /** The unprivileged user Chromium runs as when the server runs as root. @defaultValue 'cutroom-chromium' */
+  chromiumUser?: string;
   logger?: Logger;
 }
 
@@ -53,6 +56,8 @@ export interface BrowserServerHealth {
   available: number;
   playwrightVersion: string;
   gpu: { present: boolean; kind: GpuInfo['kind']; usage: GpuUsage | null };
+  /** How Chromium is confined on this server (see chromium-launch.ts). */
+  sandbox: Pick<ChromiumSandbox, 'mode' | 'reason'>;
 }
 
 export interface BrowserServer {
@@ -65,8 +70,8 @@ export interface BrowserServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-type ResolvedOptions = Required<Omit<BrowserServerOptions, 'chromiumPath'>> &
-  Pick<BrowserServerOptions, 'chromiumPath'>;
+type ResolvedOptions = Required<Omit<BrowserServerOptions, 'chromiumPath' | 'memoryMb' | 'chromiumUser'>> &
+  Pick<BrowserServerOptions, 'chromiumPath' | 'memoryMb' | 'chromiumUser'>;
 
 const GPU_PROBE_URL = 'http://127.0.0.1/__cutroom_gpu_probe';
 const GPU_PROBE_TIMEOUT_MS = 15_000;
@@ -214,9 +219,15 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const opts = resolveOptions(options);
   const logger = opts.logger.child({ component: 'browser-server' });
   const gpu = detectGpu({ mode: opts.gpu, devRoot: opts.devRoot });
+  const prepared = await prepareChromiumLaunch({
+    chromiumPath: opts.chromiumPath,
+    gpuFlags: gpu.present ? gpu.flags : undefined,
+    memoryMb: opts.memoryMb,
+    user: opts.chromiumUser,
+  });
+  const { mode, reason } = prepared.sandbox;
   const chromiumProcess = new ChromiumSupervisor({
-    executablePath: findChromium(opts.chromiumPath),
-    args: chromiumLaunchArgs({ gpuFlags: gpu.present ? gpu.flags : undefined }),
+    launch: prepared.options,
     launchTimeoutMs: opts.launchTimeoutMs,
     logger,
   });
@@ -231,6 +242,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       available: ok ? Math.max(0, opts.maxSessions - front.sessions) : 0,
       playwrightVersion: opts.playwrightVersion,
       gpu: { present: gpu.present, kind: gpu.kind, usage: gpuUsage },
+      sandbox: { mode, reason },
     };
   };
   const gate = new SessionGate({
@@ -251,6 +263,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     await listen(front.server, opts.port, opts.host);
   } catch (error) {
     await chromiumProcess.close();
+    await prepared.cleanup();
     throw error;
   }
   front.server.on('error', (error) => logger.error({ err: error }, 'front server error'));
@@ -258,7 +271,14 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}`;
   logger.info(
-    { url, maxSessions: opts.maxSessions, gpu: gpu.kind, playwrightVersion: opts.playwrightVersion },
+    {
+      url,
+      maxSessions: opts.maxSessions,
+      gpu: gpu.kind,
+      sandbox: mode,
+      why: reason,
+      playwrightVersion: opts.playwrightVersion,
+    },
     'browser-server listening',
   );
 
@@ -268,6 +288,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       closing = true;
       await front.close().catch((error) => logger.warn({ err: error }, 'front server close failed'));
       await chromiumProcess.close();
+      await prepared.cleanup();
       logger.info({}, 'browser-server closed');
     })();
     return closed;

@@ -1,10 +1,10 @@
 /** @module Keeps one Chromium Playwright server running for the browser-server: launch, relaunch after a crash, close. */
-import { chromium, type BrowserServer as PlaywrightBrowserServer } from 'playwright-core';
+import { chromium, type LaunchOptions, type BrowserServer as PlaywrightBrowserServer } from 'playwright-core';
 import type { Logger } from '../logger.ts';
 
 export interface ChromiumSupervisorOptions {
-  executablePath: string;
-  args: string[];
+  /** From prepareChromiumLaunch. */
+  launch: LaunchOptions;
   /** How long to wait for Chromium to start. */
   launchTimeoutMs: number;
   logger: Logger;
@@ -53,8 +53,7 @@ export class ChromiumSupervisor {
 
   private async launch(): Promise<PlaywrightBrowserServer> {
     const server = await chromium.launchServer({
-      executablePath: this.options.executablePath,
-      args: this.options.args,
+      ...this.options.launch,
       headless: true,
       host: '127.0.0.1',
       port: 0,

@@ -20,7 +20,12 @@ export function createBrowserPool(
             logger,
           }),
         })
-      : new LocalBrowserProvider({ chromiumPath: browser.chromiumPath, logger });
+      : new LocalBrowserProvider({
+          chromiumPath: browser.chromiumPath,
+          memoryMb: browser.memoryMb,
+          user: browser.chromiumUser,
+          logger,
+        });
   return new BrowserPool({
     provider,
     size: browser.poolSize,
