@@ -45,6 +45,8 @@ export interface BrowserServerOptions {
   memoryMb?: number;
   /** The unprivileged user Chromium runs as when the server runs as root. @defaultValue 'cutroom-chromium' */
   chromiumUser?: string;
+  /** Extra Chromium flags (the security tests add a NetLog to observe name resolution). */
+  args?: string[];
   logger?: Logger;
 }
 
@@ -70,8 +72,10 @@ export interface BrowserServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-type ResolvedOptions = Required<Omit<BrowserServerOptions, 'chromiumPath' | 'memoryMb' | 'chromiumUser'>> &
-  Pick<BrowserServerOptions, 'chromiumPath' | 'memoryMb' | 'chromiumUser'>;
+type ResolvedOptions = Required<
+  Omit<BrowserServerOptions, 'chromiumPath' | 'memoryMb' | 'chromiumUser' | 'args'>
+> &
+  Pick<BrowserServerOptions, 'chromiumPath' | 'memoryMb' | 'chromiumUser' | 'args'>;
 
 const GPU_PROBE_URL = 'http://127.0.0.1/__cutroom_gpu_probe';
 const GPU_PROBE_TIMEOUT_MS = 15_000;
@@ -224,6 +228,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     gpuFlags: gpu.present ? gpu.flags : undefined,
     memoryMb: opts.memoryMb,
     user: opts.chromiumUser,
+    args: opts.args,
   });
   const { mode, reason } = prepared.sandbox;
   const chromiumProcess = new ChromiumSupervisor({

@@ -30,6 +30,7 @@ export function createBrowserPool(
     provider,
     size: browser.poolSize,
     licenseKey: browser.licenseKey,
+    memoryMb: browser.memoryMb,
     timeouts: { codeTimeoutMs: browser.codeTimeoutMs, renderTimeoutMs: browser.renderTimeoutMs },
     logger,
     ...overrides,

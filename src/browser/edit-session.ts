@@ -50,6 +50,8 @@ export interface PageEditSessionOptions {
   router: PageRouter;
   logger: Logger;
   licenseKey?: string;
+  /** The memory cap each page runs under, for messages. */
+  memoryMb?: number;
   timeouts?: Partial<EditSessionTimeouts>;
   /** Called once when the session is released or its context dies. */
   onRelease?: () => void;
@@ -70,6 +72,8 @@ export class PageEditSession implements EditSession {
   private readonly timeouts: EditSessionTimeouts;
   private releasing?: Promise<void>;
   private readonly downloads: DownloadInbox;
+  /** The current page's main frame navigated after the operator loaded: the page is lost. */
+  private leftPage = false;
 
   private constructor(private readonly options: PageEditSessionOptions) {
     this.timeouts = { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts };
@@ -113,26 +117,41 @@ export class PageEditSession implements EditSession {
     try {
       const result = await this.call('runCode', code, { timeoutMs, signal: options.signal });
       if (result.ok) this.script.push(code);
+      // Memory the action stashed away may still be held: a fresh page starts from the actions that succeeded.
+      if (!result.ok && isOutOfMemory(result.error)) return await this.restoredAfter('OutOfMemory', options);
       return result;
     } catch (error) {
       if (!(error instanceof TimeoutError) && !isPageLoss(error)) throw error;
       // With the whole browser gone there is nothing to rebuild on: the job retries on another session.
       if (!this.browserAlive()) throw toBrowserClosed(error, 'runCode');
-      // A stuck or dead page cannot be trusted: rebuild it from the actions that succeeded.
-      await this.replacePage(options.signal);
-      const reason =
-        error instanceof TimeoutError
-          ? `the code action did not finish within ${timeoutMs} ms (an endless loop?)`
-          : 'the page crashed while running the code action';
-      return {
-        ...(await this.summaryResult()),
-        ok: false,
-        error: {
-          name: error instanceof TimeoutError ? 'TimeoutError' : 'PageCrash',
-          message: `${reason}; the composition was restored to its state before this action`,
-        },
-      };
+      if (error instanceof TimeoutError) return this.restoredAfter('TimeoutError', { ...options, timeoutMs });
+      return this.restoredAfter(this.leftPage ? 'PageLeft' : 'PageCrash', options);
     }
+  }
+
+  /** Replaces a page that cannot be trusted, rebuilt from the actions that succeeded, and says why in the result. */
+  private async restoredAfter(
+    failure: 'TimeoutError' | 'OutOfMemory' | 'PageLeft' | 'PageCrash',
+    options: WaitOptions,
+  ): Promise<CodeResult> {
+    await this.replacePage(options.signal);
+    const limit = this.options.memoryMb ? ` (a page may use about ${this.options.memoryMb} MB)` : '';
+    const reason = {
+      TimeoutError: `the code action did not finish within ${options.timeoutMs} ms (an endless loop?)`,
+      OutOfMemory: `the edit used too much memory${limit}`,
+      // A page's renderer ends this way when it runs out of memory; generated code has no other way to crash it.
+      PageCrash: `the edit used too much memory${limit} and the page crashed`,
+      PageLeft:
+        'the code action tried to leave the editor page (a navigation or reload), which is not allowed',
+    }[failure];
+    return {
+      ...(await this.summaryResult()),
+      ok: false,
+      error: {
+        name: failure,
+        message: `${reason}; the page was replaced and the composition restored to its state before this action`,
+      },
+    };
   }
 
   async sample(options: SampleOptions = {}): Promise<SampleResult> {
@@ -299,6 +318,10 @@ export class PageEditSession implements EditSession {
       (async () => {
         await page.goto(`${OPERATOR_ORIGIN}/`, { timeout: timeoutMs });
         await page.waitForFunction(() => '__cutroom' in window, undefined, { timeout: timeoutMs });
+        this.leftPage = false;
+        page.on('framenavigated', (frame) => {
+          if (frame === page.mainFrame()) this.leftPage = true;
+        });
       })(),
       { page, what: 'open operator page', timeoutMs, signal: wait.signal },
     );
@@ -361,7 +384,10 @@ export class PageEditSession implements EditSession {
       .catch((error: Error) => {
         if (
           page.isClosed() ||
-          /Target (page, context or browser )?(has been )?closed|crashed/i.test(error.message)
+          this.leftPage ||
+          /Target (page, context or browser )?(has been )?closed|crashed|Execution context was destroyed/i.test(
+            error.message,
+          )
         ) {
           throw new BrowserClosedError(`${method}: ${error.message}`, { cause: error });
         }
@@ -381,6 +407,14 @@ function toBrowserClosed(error: unknown, what: string): BrowserClosedError {
   return new BrowserClosedError(`${what}: the browser is gone (${(error as Error).message})`, {
     cause: error,
   });
+}
+
+/** An allocation the page's memory cap refused, reported by the page as an ordinary error. */
+function isOutOfMemory(error: CodeResult['error']): boolean {
+  return (
+    error?.name === 'RangeError' &&
+    /allocation failed|out of memory|Invalid (typed )?array length/i.test(error.message)
+  );
 }
 
 function isPageLoss(error: unknown): boolean {

@@ -1,0 +1,4 @@
+/** The security suites against a local Chromium (launched the way `cutroom worker` launches it). */
+import { egressSuite } from './egress.case.ts';
+
+egressSuite('local');
