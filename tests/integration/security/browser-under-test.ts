@@ -3,7 +3,7 @@ import { BrowserPool } from '../../../src/browser/browser-pool.ts';
 import { LocalBrowserProvider, RemoteBrowserProvider } from '../../../src/browser/browser-provider.ts';
 import { startBrowserServer } from '../../../src/browser/browser-server.ts';
 import { RemoteBrowserConnector } from '../../../src/browser/remote-browser-connector.ts';
-import { createSilentLogger } from '../../../src/logger.ts';
+import { createSilentLogger, type Logger } from '../../../src/logger.ts';
 
 export type BrowserKind = 'local' | 'browser-server';
 
@@ -17,13 +17,15 @@ export interface OpenBrowserOptions {
   args?: string[];
   licenseKey?: string;
   memoryMb?: number;
+  /** Receives the pool's, the provider's and the browser-server's logs. @defaultValue silent */
+  logger?: Logger;
 }
 
 export async function openBrowser(
   kind: BrowserKind,
   options: OpenBrowserOptions = {},
 ): Promise<BrowserUnderTest> {
-  const logger = createSilentLogger();
+  const logger = options.logger ?? createSilentLogger();
   const poolOptions = { logger, size: 0, licenseKey: options.licenseKey, memoryMb: options.memoryMb };
   if (kind === 'local') {
     const pool = new BrowserPool({
@@ -42,7 +44,7 @@ export async function openBrowser(
   const pool = new BrowserPool({
     ...poolOptions,
     provider: new RemoteBrowserProvider({
-      connector: new RemoteBrowserConnector({ endpoints: [server.wsEndpoint], token }),
+      connector: new RemoteBrowserConnector({ endpoints: [server.wsEndpoint], token, logger }),
     }),
   });
   return {
