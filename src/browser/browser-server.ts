@@ -11,7 +11,7 @@ import { type ChromiumSandbox, prepareChromiumLaunch } from './chromium-launch.t
 import { ChromiumSupervisor } from './chromium-supervisor.ts';
 import { describeGpuUsage, detectGpu, type GpuInfo, type GpuUsage } from './gpu.ts';
 import { SessionGate } from './session-gate.ts';
-import { pipeSession, type SessionPipe } from './session-pipe.ts';
+import { relaySession, type SessionRelay } from './session-relay.ts';
 import { refuseUpgrade } from './upgrade-refusal.ts';
 
 export { clientPlaywrightVersion } from './session-gate.ts';
@@ -27,7 +27,7 @@ export interface BrowserServerOptions {
   port?: number;
   /** Interface to bind. @defaultValue '127.0.0.1' */
   host?: string;
-  /** Clients must send `Authorization: Bearer <token>` (or `?token=`). Required, never logged. */
+  /** Clients must send `Authorization: Bearer <token>` (never in the URL). Required, never logged. */
   token: string;
   /** Concurrent WebSocket sessions; one more is refused with 503. @defaultValue 2 */
   maxSessions?: number;
@@ -146,7 +146,7 @@ async function listen(server: http.Server, port: number, host: string): Promise<
 /** The front server: health endpoints, and upgrades that pass the gate piped through to Chromium. */
 class FrontDoor {
   readonly server = http.createServer((req, res) => this.onRequest(req, res));
-  private readonly pipes = new Set<SessionPipe>();
+  private readonly pipes = new Set<SessionRelay>();
   private closing = false;
 
   constructor(
@@ -189,9 +189,12 @@ class FrontDoor {
       return;
     }
     const started = Date.now();
-    const pipe = pipeSession(req, socket, head, new URL(target as string), () => {
-      this.pipes.delete(pipe);
-      this.logger.info({ sessions: this.sessions, durationMs: Date.now() - started }, 'session closed');
+    const pipe = relaySession(req, socket, head, new URL(target as string), {
+      onRefused: (reason) => this.logger.warn({ remote, reason }, 'refused a session request'),
+      onEnd: () => {
+        this.pipes.delete(pipe);
+        this.logger.info({ sessions: this.sessions, durationMs: Date.now() - started }, 'session closed');
+      },
     });
     this.pipes.add(pipe);
     this.logger.info({ sessions: this.sessions, maxSessions: this.opts.maxSessions }, 'session opened');
@@ -213,7 +216,8 @@ class FrontDoor {
 
 /**
  * Starts Chromium through `chromium.launchServer` on a private loopback port and a front server that checks each
- * WebSocket upgrade (token, client version, free slot) before piping it through. Each accepted connection is one
+ * WebSocket upgrade (token, client version, free slot) before relaying it, message by message, under the session
+ * policy (no server files, raw DevTools or local schemes). Each accepted connection is one
  * session; the worker creates its own context in it and closing the connection discards that context.
  * @example
  * const server = await startBrowserServer({ port: 9223, host: '0.0.0.0', token, maxSessions: 4, logger });

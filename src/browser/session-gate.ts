@@ -39,6 +39,15 @@ export class SessionGate {
 
   /** Undefined when the upgrade may become a session, else why not. */
   check(req: http.IncomingMessage, state: SessionGateState): Refusal | undefined {
+    if (new URL(req.url ?? '/', 'http://front').searchParams.has('token')) {
+      return {
+        status: 401,
+        statusText: 'Unauthorized',
+        reason: RefusalReason.Unauthorized,
+        message:
+          'cutroom browser-server: the token belongs in the Authorization header (Bearer), never in the URL, where logs and proxies keep it',
+      };
+    }
     if (!this.authorized(req)) {
       return {
         status: 401,
@@ -83,9 +92,7 @@ export class SessionGate {
 
   private authorized(req: http.IncomingMessage): boolean {
     const header = req.headers.authorization ?? '';
-    const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1];
-    const query = new URL(req.url ?? '/', 'http://front').searchParams.get('token');
-    const offered = bearer ?? query;
-    return offered !== null && offered !== undefined && timingSafeEqual(digest(offered), this.tokenDigest);
+    const offered = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+    return offered !== undefined && timingSafeEqual(digest(offered), this.tokenDigest);
   }
 }
