@@ -3,6 +3,7 @@ import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { QueueServices } from '../queue/queue-services.ts';
+import { redactSecrets } from '../redact-secrets.ts';
 import { EditWorker } from '../worker/edit-worker.ts';
 import { createEditProcessor } from '../worker/process-edit.ts';
 import { startRetentionSweeper } from '../worker/retention-sweeper.ts';
@@ -53,7 +54,7 @@ export async function worker(): Promise<void> {
     parts.push({ name: 'http', close: () => http.close() });
     await startEditWorker(services, logger, config, parts);
     process.stdout.write(
-      `cutroom worker: ready (http://${config.http.host}:${http.port}, redis ${services.redisUrl}${services.embeddedRedis ? ' embedded' : ''})\n`,
+      `cutroom worker: ready (http://${config.http.host}:${http.port}, redis ${redactSecrets(services.redisUrl)}${services.embeddedRedis ? ' embedded' : ''})\n`,
     );
   });
 }
