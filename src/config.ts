@@ -14,6 +14,7 @@ const SECRET_VARS = new Set([
   'DIFFUSION_STUDIO_LICENSE_KEY',
   'CUTROOM_BROWSER_TOKEN',
   'CUTROOM_DASHBOARD_TOKEN',
+  'CUTROOM_METRICS_TOKEN',
 ]);
 
 const optionalString = z
@@ -93,13 +94,14 @@ const EnvSchema = z.object({
   CUTROOM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   CUTROOM_BROWSER_MEMORY_MB: int(256, 262_144, 4096),
   CUTROOM_CHROMIUM_USER: optionalString,
+  CUTROOM_METRICS_TOKEN: optionalString,
 });
 
 export type Env = Record<string, string | undefined>;
 
 export interface Config {
   dataDir: string;
-  http: { port: number; host: string; dashboardToken?: string };
+  http: { port: number; host: string; dashboardToken?: string; metricsToken?: string };
   logLevel: string;
   redisUrl?: string;
   openai: {
@@ -193,6 +195,7 @@ export function loadConfig(
       port: e.CUTROOM_PORT,
       host: e.CUTROOM_HOST ?? '0.0.0.0',
       dashboardToken: e.CUTROOM_DASHBOARD_TOKEN,
+      metricsToken: e.CUTROOM_METRICS_TOKEN,
     },
     logLevel: e.CUTROOM_LOG_LEVEL,
     redisUrl: e.REDIS_URL,
