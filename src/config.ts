@@ -95,6 +95,8 @@ const EnvSchema = z.object({
   CUTROOM_BROWSER_MEMORY_MB: int(256, 262_144, 4096),
   CUTROOM_CHROMIUM_USER: optionalString,
   CUTROOM_METRICS_TOKEN: optionalString,
+  CUTROOM_MAX_CONCURRENT_INGESTS: int(1, 256, 4),
+  CUTROOM_JOB_DEADLINE_SECONDS: int(60, 86_400, 1800),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -142,11 +144,12 @@ export interface Config {
     allowedGuilds: string[];
     allowedChannels: string[];
   };
-  worker: { concurrency: number };
+  worker: { concurrency: number; jobDeadlineMs: number };
   limits: {
     maxAssetBytes: number;
     maxAssetSeconds: number;
     maxAssets: number;
+    maxConcurrentIngests: number;
     userRequestsPerHour: number;
     channelRequestsPerHour: number;
     retentionDays: number;
@@ -238,11 +241,15 @@ export function loadConfig(
           allowedChannels: e.DISCORD_ALLOWED_CHANNELS,
         }
       : undefined,
-    worker: { concurrency: e.CUTROOM_WORKER_CONCURRENCY },
+    worker: {
+      concurrency: e.CUTROOM_WORKER_CONCURRENCY,
+      jobDeadlineMs: e.CUTROOM_JOB_DEADLINE_SECONDS * 1000,
+    },
     limits: {
       maxAssetBytes: e.CUTROOM_MAX_ASSET_MB * 1024 * 1024,
       maxAssetSeconds: e.CUTROOM_MAX_ASSET_SECONDS,
       maxAssets: e.CUTROOM_MAX_ASSETS,
+      maxConcurrentIngests: e.CUTROOM_MAX_CONCURRENT_INGESTS,
       userRequestsPerHour: e.CUTROOM_RATE_USER_PER_HOUR,
       channelRequestsPerHour: e.CUTROOM_RATE_CHANNEL_PER_HOUR,
       retentionDays: e.CUTROOM_RETENTION_DAYS,

@@ -42,6 +42,7 @@ export const ErrorCode = {
   RedisUnavailable: 'redis_unavailable',
   Timeout: 'timeout',
   Internal: 'internal',
+  JobDeadline: 'job_deadline',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

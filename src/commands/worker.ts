@@ -30,6 +30,7 @@ export async function startEditWorker(
   const worker = new EditWorker({
     connection: services.redis,
     concurrency: config.worker.concurrency,
+    jobDeadlineMs: config.worker.jobDeadlineMs,
     logger: logger.child({ component: 'worker' }),
     processor: createEditProcessor({
       config,
