@@ -1,4 +1,5 @@
 /** @module `cutroom worker`: edit workers (plus HTTP health and metrics) until SIGTERM or SIGINT. */
+import path from 'node:path';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -7,6 +8,7 @@ import { redactSecrets } from '../redact-secrets.ts';
 import { EditWorker } from '../worker/edit-worker.ts';
 import { createEditProcessor } from '../worker/process-edit.ts';
 import { startRetentionSweeper } from '../worker/retention-sweeper.ts';
+import { sweepWorkLeftovers } from '../worker/work-leftovers.ts';
 import { type Closable, openRuntime, serve } from './runtime.ts';
 
 /** Starts `concurrency` jobs' worth of edit workers against the shared queues, plus the artifact sweep. */
@@ -22,6 +24,11 @@ export async function startEditWorker(
     logger,
   });
   parts.push({ name: 'retention sweeper', close: () => sweeper.close() });
+  await sweepWorkLeftovers({
+    workRoot: path.join(config.dataDir, 'work'),
+    olderThanMs: config.worker.jobDeadlineMs,
+    logger,
+  });
   // One warm session per concurrent job: a job never waits for the operator page to load.
   const pool = createBrowserPool(config, logger.child({ component: 'browser' }), {
     size: config.worker.concurrency,
