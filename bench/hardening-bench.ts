@@ -5,11 +5,9 @@
  * network flags), in alternating rounds of one run, each against ffmpeg medium in the same round. The page lockdown
  * (SES, action fence) is in the operator bundle and so in both.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { BrowserPool } from '../src/browser/browser-pool.ts';
 import { LocalBrowserProvider } from '../src/browser/browser-provider.ts';
 import { chromiumLaunchArgs } from '../src/browser/chromium-args.ts';
@@ -18,48 +16,16 @@ import { findChromium } from '../src/browser/find-chromium.ts';
 import { localAsset } from '../src/browser/local-asset.ts';
 import { createSilentLogger } from '../src/logger.ts';
 import { MediaFixtures } from '../tests/helpers/media-fixtures.ts';
-import { EDIT_SCRIPT } from './engine-bench.ts';
+import { EDIT_SCRIPT, ffmpegEdit } from './engine-bench.ts';
 import { median, printTable, timeIt } from './stats.ts';
 
-const run = promisify(execFile);
 const ROUNDS = 5;
-const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
 /** The flags cutroom launched with before the hardening: the same list without the closed-network and memory flags. */
 function plainArgs(): string[] {
   return chromiumLaunchArgs().filter(
     (flag) => !/^--(proxy|host-resolver|force-webrtc|webrtc|js-flags)/.test(flag),
   );
-}
-
-function ffmpegMedium(input: string, out: string): Promise<unknown> {
-  return run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-ss',
-    '2',
-    '-t',
-    '5',
-    '-i',
-    input,
-    '-vf',
-    `drawtext=fontfile=${FONT}:text='Launch day':fontsize=72:fontcolor=white:x=(w-tw)/2:y=(h-th)/2`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'medium',
-    '-b:v',
-    '5M',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '160k',
-    '-movflags',
-    '+faststart',
-    out,
-  ]);
 }
 
 export async function runHardeningBench(): Promise<Record<string, number | string>> {
@@ -101,7 +67,7 @@ export async function runHardeningBench(): Promise<Record<string, number | strin
       const times: Record<string, number> = {};
       for (const name of order)
         times[name] = await renderOn(name === 'hardened' ? hardened : plain, `${name}-${i}`);
-      const mediumMs = await timeIt(() => ffmpegMedium(clip, path.join(out, `medium-${i}.mp4`)));
+      const mediumMs = await timeIt(() => ffmpegEdit(clip, path.join(out, `medium-${i}.mp4`), 'medium'));
       // The first round warms caches on every side.
       if (i === 0) continue;
       renders.hardened.push(times.hardened);

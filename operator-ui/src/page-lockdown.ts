@@ -12,9 +12,7 @@
  */
 import 'ses';
 import * as core from '@diffusionstudio/core';
-
-/** Globals that open network paths the page never needs. */
-const REMOVED_GLOBALS = /^(webkit)?RTC|^(SharedWorker|WebTransport|WebTransportError|Worklet)$/;
+import { removeNetworkGlobals } from './network-globals.ts';
 
 /** Web APIs the licence check in core's Encoder calls by their global names. */
 const KEY_PATH_GLOBALS = [
@@ -30,7 +28,7 @@ const KEY_PATH_GLOBALS = [
 const KEY_PATH_PROTOTYPES = ['Crypto', 'SubtleCrypto', 'TextEncoder', 'TextDecoder', 'CryptoKey'];
 
 export function lockDownPage(): void {
-  removeNetworkGlobals(window);
+  removeNetworkGlobals();
   guardNavigation();
   lockdown({
     // The page reports code-action errors with their line from the stack; it holds no secret an error could show.
@@ -43,17 +41,6 @@ export function lockDownPage(): void {
   });
   harden(core.Encoder);
   freezeGlobals();
-}
-
-/** Removes WebRTC and the other network-capable globals from a window (the page's or a frame's). */
-export function removeNetworkGlobals(target: Window): void {
-  for (const name of Object.getOwnPropertyNames(target)) {
-    if (REMOVED_GLOBALS.test(name)) Reflect.deleteProperty(target, name);
-  }
-  const navigatorPrototype = Object.getPrototypeOf(target.navigator) as object;
-  for (const name of ['serviceWorker', 'mediaDevices', 'getUserMedia', 'webkitGetUserMedia']) {
-    Reflect.deleteProperty(navigatorPrototype, name);
-  }
 }
 
 /**

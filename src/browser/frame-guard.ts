@@ -4,20 +4,7 @@
  * frame a code action makes gets a fresh window with its own copies.
  */
 import type { BrowserContext } from 'playwright-core';
-
-function removeNetworkGlobals(): void {
-  for (const name of Object.getOwnPropertyNames(globalThis)) {
-    if (/^(webkit)?RTC|^(SharedWorker|WebTransport|WebTransportError)$/.test(name)) {
-      Reflect.deleteProperty(globalThis, name);
-    }
-  }
-  if (typeof navigator !== 'undefined') {
-    const prototype = Object.getPrototypeOf(navigator) as object;
-    for (const name of ['serviceWorker', 'mediaDevices', 'getUserMedia', 'webkitGetUserMedia']) {
-      Reflect.deleteProperty(prototype, name);
-    }
-  }
-}
+import { removeNetworkGlobals } from '../../operator-ui/src/network-globals.ts';
 
 export async function installFrameGuard(context: BrowserContext): Promise<void> {
   await context.addInitScript({ content: `(${removeNetworkGlobals.toString()})();` });
