@@ -14,7 +14,6 @@ import { SessionGate } from './session-gate.ts';
 import { relaySession, type SessionRelay } from './session-relay.ts';
 import { refuseUpgrade } from './upgrade-refusal.ts';
 
-
 /** The `playwright-core` version this process runs; a client must match its major.minor. */
 export const PLAYWRIGHT_VERSION: string = createRequire(import.meta.url)(
   'playwright-core/package.json',

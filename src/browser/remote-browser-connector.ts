@@ -144,17 +144,17 @@ export class RemoteBrowserConnector {
       throw new CutroomError(ErrorCode.ConfigInvalid, 'RemoteBrowserConnector needs at least one endpoint');
     }
     for (const endpoint of opts.endpoints) {
-      if (URL.canParse(endpoint) && new URL(endpoint).searchParams.has('token')) {
-        throw new CutroomError(
-          ErrorCode.ConfigInvalid,
-          `BROWSER_WS_ENDPOINT ${JSON.stringify(redactEndpoint(endpoint))} carries the token in its URL; browser servers refuse that (URLs end up in logs): set CUTROOM_BROWSER_TOKEN instead`,
-        );
-      }
       if (!URL.canParse(endpoint) || !/^wss?:$/.test(new URL(endpoint).protocol)) {
         throw new CutroomError(
           ErrorCode.ConfigInvalid,
           `BROWSER_WS_ENDPOINT entries must be ws:// or wss:// URLs, got ${JSON.stringify(redactEndpoint(endpoint))}`,
           { userMessage: 'cutroom is misconfigured; an operator needs to check the logs.' },
+        );
+      }
+      if (new URL(endpoint).searchParams.has('token')) {
+        throw new CutroomError(
+          ErrorCode.ConfigInvalid,
+          `BROWSER_WS_ENDPOINT ${JSON.stringify(redactEndpoint(endpoint))} carries the token in its URL; browser servers refuse that (URLs end up in logs): set CUTROOM_BROWSER_TOKEN instead`,
         );
       }
     }
