@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
     return result as unknown as Record<string, number | string>;
   },
   hardening: async () => (await import('./hardening-bench.ts')).runHardeningBench,
+  inspect: async () => (await import('./inspect-bench.ts')).runInspectBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

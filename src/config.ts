@@ -15,6 +15,7 @@ const SECRET_VARS = new Set([
   'CUTROOM_BROWSER_TOKEN',
   'CUTROOM_DASHBOARD_TOKEN',
   'CUTROOM_METRICS_TOKEN',
+  'CUTROOM_TRANSCRIBE_API_KEY',
 ]);
 
 const optionalString = z
@@ -97,6 +98,10 @@ const EnvSchema = z.object({
   CUTROOM_METRICS_TOKEN: optionalString,
   CUTROOM_MAX_CONCURRENT_INGESTS: int(1, 256, 4),
   CUTROOM_JOB_DEADLINE_SECONDS: int(60, 86_400, 1800),
+  CUTROOM_TRANSCRIBE_MODEL: optionalString,
+  CUTROOM_TRANSCRIBE_BASE_URL: url,
+  CUTROOM_TRANSCRIBE_API_KEY: optionalString,
+  CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB: int(1, 10_000, 25),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -159,6 +164,16 @@ export interface Config {
     maxLlmCalls: number;
     maxTokens: number;
     maxWallMs: number;
+  };
+  /** Speech to text through an OpenAI-compatible `/v1/audio/transcriptions`; unset: transcription is off. */
+  transcribe?: {
+    model: string;
+    /** @defaultValue the LLM's (`OPENAI_BASE_URL`) */
+    baseURL?: string;
+    /** @defaultValue the LLM's (`OPENAI_API_KEY`) */
+    apiKey?: string;
+    /** Largest file the endpoint accepts; longer audio is sent in parts. @defaultValue 25 MB, OpenAI's limit */
+    maxUploadBytes: number;
   };
 }
 
@@ -260,5 +275,13 @@ export function loadConfig(
       maxTokens: e.CUTROOM_AGENT_MAX_TOKENS,
       maxWallMs: e.CUTROOM_AGENT_MAX_SECONDS * 1000,
     },
+    transcribe: e.CUTROOM_TRANSCRIBE_MODEL
+      ? {
+          model: e.CUTROOM_TRANSCRIBE_MODEL,
+          baseURL: e.CUTROOM_TRANSCRIBE_BASE_URL ?? e.OPENAI_BASE_URL,
+          apiKey: e.CUTROOM_TRANSCRIBE_API_KEY ?? e.OPENAI_API_KEY,
+          maxUploadBytes: e.CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB * 1024 * 1024,
+        }
+      : undefined,
   };
 }

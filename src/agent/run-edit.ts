@@ -11,9 +11,11 @@ import type { Logger } from '../logger.ts';
 import type { Version } from '../queue/types.ts';
 import { AgentBudget, type AgentLimits, type LimitHit, type LimitName } from './agent-budget.ts';
 import type { AgentProgress, AgentProgressListener } from './agent-progress.ts';
-import { AGENT_SYSTEM_PROMPT, firstUserMessage } from './agent-prompts.ts';
+import { AGENT_SYSTEM_PROMPT, firstUserMessage, requestWithEarlier } from './agent-prompts.ts';
 import { AGENT_TOOLS, parseToolCall } from './agent-tools.ts';
 import { DocsSearch, formatDocHits } from './docs-search.ts';
+import { MediaInspector } from './inspect-media.ts';
+import { InspectMediaTool } from './inspect-media-tool.ts';
 import type { LlmClient } from './llm-client.ts';
 import { describeVerdict, type Verdict } from './verdict.ts';
 import { checkFrames } from './visual-check.ts';
@@ -41,6 +43,8 @@ export interface RunEditOptions {
   renderTimeoutMs?: number;
   /** Most frames sent to the vision model; longer compositions are sampled evenly instead of at 1 fps. @defaultValue 30 */
   maxFrames?: number;
+  /** Measures the source clips for inspect_media. @defaultValue in-memory cache, transcription off */
+  inspector?: MediaInspector;
 }
 
 export interface EditUsage {
@@ -65,6 +69,8 @@ export interface EditOutcome {
   usage: EditUsage;
   /** Set when a limit ended the loop (the render, if any, is the best approved state). */
   limit?: LimitName;
+  /** The thread's requests still in force, oldest first, this one last: store them in the version. */
+  requests: string[];
 }
 
 const MAX_TOOL_TEXT = 6000;
@@ -81,6 +87,7 @@ export async function runEdit(options: RunEditOptions): Promise<EditOutcome> {
 class EditRun {
   private readonly budget: AgentBudget;
   private readonly docs: DocsSearch;
+  private readonly inspectMedia: InspectMediaTool;
   private readonly wallSignal: AbortSignal;
   private readonly signal: AbortSignal;
   private readonly logger: Logger;
@@ -110,13 +117,20 @@ class EditRun {
           ? (texts, { signal }) => options.llm.embed(texts, { signal })
           : undefined,
       });
+    this.inspectMedia = new InspectMediaTool({
+      inspector: options.inspector ?? new MediaInspector({ logger: this.logger }),
+      assets: options.assets,
+      llm: options.llm,
+      logger: this.logger,
+    });
   }
 
   async run(): Promise<EditOutcome> {
     const { session, request, assets, base } = this.options;
     await mkdir(this.options.outDir, { recursive: true });
     try {
-      await session.loadAssets(assets, { signal: this.signal });
+      const loadable = await this.inspectMedia.assetsFor(base?.script ?? [], { signal: this.signal });
+      await session.loadAssets(loadable, { signal: this.signal });
       if (base && base.script.length > 0) await this.replay(base);
       this.messages.push(
         { role: 'system', content: AGENT_SYSTEM_PROMPT },
@@ -244,6 +258,17 @@ class EditRun {
         this.answerTool(call.id, text);
         return undefined;
       }
+      case 'inspect_media': {
+        const what = parsed.args.question ? 'Looking at' : 'Inspecting';
+        this.progress({ stage: 'editing', step, text: `${what} clip ${parsed.args.asset + 1}…` });
+        const result = await this.inspectMedia.run(parsed.args, {
+          session: this.options.session,
+          signal: this.signal,
+        });
+        if (result.usage) this.budget.recordLlmCall(result.usage);
+        this.answerTool(call.id, result.text);
+        return undefined;
+      }
       case 'render': {
         if (!this.isApproved()) {
           this.answerTool(
@@ -287,9 +312,8 @@ class EditRun {
     }
     const sample = await this.sample(step);
     this.progress({ stage: 'checking_frames', step, text: `Checking ${sample.frames.length} frames…` });
-    const fullGoal = goal
-      ? `${this.options.request.prompt}\nSpecifically: ${goal}`
-      : this.options.request.prompt;
+    const request = requestWithEarlier(this.options.request.prompt, this.requests().slice(0, -1));
+    const fullGoal = goal ? `${request}\nSpecifically: ${goal}` : request;
     let verdict: Verdict;
     try {
       const checked = await checkFrames(
@@ -468,7 +492,13 @@ class EditRun {
       verdicts: [...this.verdicts],
       previewPaths: [...this.previewPaths],
       usage: this.usage(),
+      requests: this.requests(),
     };
+  }
+
+  private requests(): string[] {
+    const { base, request } = this.options;
+    return [...(base?.requests ?? (base ? [base.prompt] : [])), request.prompt];
   }
 }
 

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentProgress } from '../agent/agent-progress.ts';
+import { MediaInspector } from '../agent/inspect-media.ts';
 import { LlmClient } from '../agent/llm-client.ts';
 import { LocalVersionStore } from '../agent/local-version-store.ts';
 import { runEdit } from '../agent/run-edit.ts';
@@ -107,6 +108,10 @@ export async function edit(
         llm,
         limits: config.agent,
         outDir,
+        inspector: MediaInspector.fromConfig(config, {
+          cacheDir: path.join(stateDir, 'inspections'),
+          logger,
+        }),
         onProgress: (event) => {
           // Every percent is too chatty for a terminal log; tens are enough.
           if (event.stage === 'rendering' && event.percent !== undefined && event.percent % 10 !== 0) return;
@@ -171,6 +176,7 @@ function toVersion(
     summary: outcome.summary,
     durationSeconds: outcome.durationSeconds,
     createdAt: Date.now(),
+    requests: outcome.requests,
   };
 }
 

@@ -53,6 +53,8 @@ export interface Version {
   createdAt: number;
   /** The request that made it: appending twice for one request (a retried job) keeps one version. */
   requestId?: string;
+  /** The thread's requests this version fulfils, oldest first, its own `prompt` last (a follow-up is checked against all). */
+  requests?: string[];
 }
 
 /** The versions of one thread. Redis-backed in production (src/queue/thread-state.ts), local for the CLI. */
