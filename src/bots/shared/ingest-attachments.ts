@@ -11,6 +11,7 @@ import {
   assertAssetSize,
 } from '../../queue/asset-limits.ts';
 import type { StoredAsset } from '../../queue/types.ts';
+import { ingestSlotsFor } from './ingest-slots.ts';
 
 /** A file as a chat platform announces it; nothing is downloaded until `open()`. */
 export interface IncomingFile {
@@ -84,15 +85,17 @@ export async function ingestAttachments(options: IngestAttachmentsOptions): Prom
     for (const [index, file] of files.entries()) {
       signal?.throwIfAborted();
       const key = uploadKey(options.requestId, index, file.name);
-      const body = await file.open(signal);
-      stored.push(key);
-      await store.write(key, body, {
-        name: file.name,
-        mimeType: file.mimeType ?? 'application/octet-stream',
-        maxBytes: limits.maxAssetBytes,
-        signal,
-      });
-      const info = await validateMedia(store.pathFor(key), { signal, displayName: file.name, limits });
+      const info = await ingestSlotsFor(limits).run(async () => {
+        const body = await file.open(signal);
+        stored.push(key);
+        await store.write(key, body, {
+          name: file.name,
+          mimeType: file.mimeType ?? 'application/octet-stream',
+          maxBytes: limits.maxAssetBytes,
+          signal,
+        });
+        return validateMedia(store.pathFor(key), { signal, displayName: file.name, limits });
+      }, signal);
       assertAssetDuration({ name: file.name, duration: info.duration }, limits);
       assets.push({
         key,
