@@ -15,7 +15,9 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
     const result = await (await import('./remote-bench.ts')).runRemoteBench();
     return result as unknown as Record<string, number | string>;
   },
+  hardening: async () => (await import('./hardening-bench.ts')).runHardeningBench,
   inspect: async () => (await import('./inspect-bench.ts')).runInspectBench,
+  ingest: async () => (await import('./ingest-bench.ts')).runIngestBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

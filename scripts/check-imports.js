@@ -30,8 +30,9 @@ const forbidden = {
 };
 /** Exceptions to `forbidden`, with the reason. */
 const allowed = {
-  // Checking that a clip is real media (ffprobe through media/) before it is queued is part of taking it in.
-  bots: ['media/probe-media.ts'],
+  // Checking what a clip really is (probed, complete, unprotected) before it is queued is part of taking it in;
+  // these read and decode through media/'s runFfmpeg, they never encode.
+  bots: ['media/probe-media.ts', 'media/validate-media.ts'],
 };
 /** Packages an area must not import. */
 const forbiddenPackages = {

@@ -14,6 +14,7 @@ const SECRET_VARS = new Set([
   'DIFFUSION_STUDIO_LICENSE_KEY',
   'CUTROOM_BROWSER_TOKEN',
   'CUTROOM_DASHBOARD_TOKEN',
+  'CUTROOM_METRICS_TOKEN',
   'CUTROOM_TRANSCRIBE_API_KEY',
 ]);
 
@@ -44,6 +45,26 @@ function int(min: number, max: number, fallback: number) {
         return z.NEVER;
       }
       return n;
+    });
+}
+
+/** `WxH` in pixels, e.g. `4096x4096`. */
+function dimensions(fallback: { width: number; height: number }) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const match = /^\s*(\d{1,6})\s*[xX×]\s*(\d{1,6})\s*$/.exec(v);
+      const [width, height] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+      if (width < 16 || height < 16) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be WIDTHxHEIGHT in pixels, each at least 16 (e.g. 4096x4096)',
+        });
+        return z.NEVER;
+      }
+      return { width, height };
     });
 }
 
@@ -81,6 +102,7 @@ const EnvSchema = z.object({
   CUTROOM_MAX_ASSET_MB: int(1, 100_000, 500),
   CUTROOM_MAX_ASSET_SECONDS: int(1, 86_400, 600),
   CUTROOM_MAX_ASSETS: int(1, 50, 8),
+  CUTROOM_MAX_ASSET_DIMENSIONS: dimensions({ width: 4096, height: 4096 }),
   CUTROOM_RATE_USER_PER_HOUR: int(0, 100_000, 20),
   CUTROOM_RATE_CHANNEL_PER_HOUR: int(0, 100_000, 60),
   CUTROOM_RETENTION_DAYS: int(0, 3650, 30),
@@ -92,6 +114,11 @@ const EnvSchema = z.object({
   CUTROOM_RENDER_TIMEOUT_MS: int(1000, 86_400_000, 600_000),
   DIFFUSION_STUDIO_LICENSE_KEY: optionalString,
   CUTROOM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  CUTROOM_BROWSER_MEMORY_MB: int(256, 262_144, 4096),
+  CUTROOM_CHROMIUM_USER: optionalString,
+  CUTROOM_METRICS_TOKEN: optionalString,
+  CUTROOM_MAX_CONCURRENT_INGESTS: int(1, 256, 4),
+  CUTROOM_JOB_DEADLINE_SECONDS: int(60, 86_400, 1800),
   CUTROOM_TRANSCRIBE_MODEL: optionalString,
   CUTROOM_TRANSCRIBE_BASE_URL: url,
   CUTROOM_TRANSCRIBE_API_KEY: optionalString,
@@ -102,7 +129,7 @@ export type Env = Record<string, string | undefined>;
 
 export interface Config {
   dataDir: string;
-  http: { port: number; host: string; dashboardToken?: string };
+  http: { port: number; host: string; dashboardToken?: string; metricsToken?: string };
   logLevel: string;
   redisUrl?: string;
   openai: {
@@ -122,6 +149,10 @@ export interface Config {
     codeTimeoutMs: number;
     renderTimeoutMs: number;
     licenseKey?: string;
+    /** Memory each Chromium process (each page) may use. */
+    memoryMb: number;
+    /** The unprivileged user Chromium runs as when cutroom runs as root (default cutroom-chromium). */
+    chromiumUser?: string;
   };
   slack?: {
     botToken: string;
@@ -139,11 +170,14 @@ export interface Config {
     allowedGuilds: string[];
     allowedChannels: string[];
   };
-  worker: { concurrency: number };
+  worker: { concurrency: number; jobDeadlineMs: number };
   limits: {
     maxAssetBytes: number;
     maxAssetSeconds: number;
     maxAssets: number;
+    /** Largest picture a clip or image may have, either way round (a portrait clip fits a landscape box). */
+    maxAssetDimensions: { width: number; height: number };
+    maxConcurrentIngests: number;
     userRequestsPerHour: number;
     channelRequestsPerHour: number;
     /** Days a thread (versions, clips, renders) lives after its last activity; 0 keeps everything. */
@@ -203,6 +237,7 @@ export function loadConfig(
       port: e.CUTROOM_PORT,
       host: e.CUTROOM_HOST ?? '0.0.0.0',
       dashboardToken: e.CUTROOM_DASHBOARD_TOKEN,
+      metricsToken: e.CUTROOM_METRICS_TOKEN,
     },
     logLevel: e.CUTROOM_LOG_LEVEL,
     redisUrl: e.REDIS_URL,
@@ -222,6 +257,8 @@ export function loadConfig(
       codeTimeoutMs: e.CUTROOM_CODE_TIMEOUT_MS,
       renderTimeoutMs: e.CUTROOM_RENDER_TIMEOUT_MS,
       licenseKey: e.DIFFUSION_STUDIO_LICENSE_KEY,
+      memoryMb: e.CUTROOM_BROWSER_MEMORY_MB,
+      chromiumUser: e.CUTROOM_CHROMIUM_USER,
     },
     slack: e.SLACK_BOT_TOKEN
       ? {
@@ -243,11 +280,16 @@ export function loadConfig(
           allowedChannels: e.DISCORD_ALLOWED_CHANNELS,
         }
       : undefined,
-    worker: { concurrency: e.CUTROOM_WORKER_CONCURRENCY },
+    worker: {
+      concurrency: e.CUTROOM_WORKER_CONCURRENCY,
+      jobDeadlineMs: e.CUTROOM_JOB_DEADLINE_SECONDS * 1000,
+    },
     limits: {
       maxAssetBytes: e.CUTROOM_MAX_ASSET_MB * 1024 * 1024,
       maxAssetSeconds: e.CUTROOM_MAX_ASSET_SECONDS,
       maxAssets: e.CUTROOM_MAX_ASSETS,
+      maxAssetDimensions: e.CUTROOM_MAX_ASSET_DIMENSIONS,
+      maxConcurrentIngests: e.CUTROOM_MAX_CONCURRENT_INGESTS,
       userRequestsPerHour: e.CUTROOM_RATE_USER_PER_HOUR,
       channelRequestsPerHour: e.CUTROOM_RATE_CHANNEL_PER_HOUR,
       retentionDays: e.CUTROOM_RETENTION_DAYS,

@@ -2,9 +2,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { detectChromiumSandbox } from '../browser/chromium-launch.ts';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { findChromium } from '../browser/find-chromium.ts';
 import { describeGpuUsage } from '../browser/gpu.ts';
+import { RemoteBrowserConnector } from '../browser/remote-browser-connector.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 
@@ -45,6 +47,7 @@ export async function doctor(): Promise<void> {
 export async function runChecks(config: Config): Promise<Check[]> {
   const checks: Check[] = [];
   checks.push(...(await browserChecks(config)));
+  checks.push(...(await sandboxChecks(config)));
   checks.push(await toolCheck('ffmpeg', ['-version'], 'apt-get install ffmpeg (or: npm run setup)'));
   checks.push(await toolCheck('ffprobe', ['-version'], 'apt-get install ffmpeg (or: npm run setup)'));
   checks.push(await redisCheck(config));
@@ -231,4 +234,35 @@ function llmCheck(config: Config): Check {
     status: 'ok',
     detail: `${baseURL ?? 'OpenAI'}; model ${model}, vision ${visionModel}`,
   };
+}
+
+/** Which sandbox mode Chromium runs in and why: here, or on each remote browser-server (from its /healthz). */
+async function sandboxChecks(config: Config): Promise<Check[]> {
+  const fix =
+    'run cutroom as an ordinary user, or `npm run setup` as root (creates cutroom-chromium); allow unprivileged user namespaces';
+  const check = (name: string, mode: string, reason: string): Check => ({
+    name,
+    status: mode.startsWith('sandbox') ? 'ok' : 'warn',
+    detail: `${mode}: ${reason}`,
+    fix,
+  });
+  if (config.browser.wsEndpoints.length === 0) {
+    const { mode, reason } = detectChromiumSandbox(config.browser.chromiumUser);
+    return [check('Chromium sandbox', mode, reason)];
+  }
+  const connector = new RemoteBrowserConnector({
+    endpoints: config.browser.wsEndpoints,
+    token: config.browser.token,
+  });
+  const reports = await connector.health({ timeoutMs: 5000 });
+  return reports.map(({ endpoint, health, error }) =>
+    health?.sandbox
+      ? check(`sandbox ${endpoint}`, health.sandbox.mode, health.sandbox.reason)
+      : {
+          name: `sandbox ${endpoint}`,
+          status: 'warn',
+          detail: error ?? 'this browser-server does not report its sandbox mode',
+          fix: 'upgrade the browser-server',
+        },
+  );
 }

@@ -28,12 +28,18 @@ export class TerminalDeliveries {
 
   async enqueue(delivery: Delivery): Promise<void> {
     switch (delivery.kind) {
-      case 'status':
-        // Every render percent is too chatty for a terminal log; tens are enough.
-        if (delivery.stage === 'rendering' && delivery.percent !== undefined && delivery.percent % 10 !== 0)
-          return;
-        this.say(`${this.clock()} ${delivery.text}`);
+      case 'status': {
+        // Every percent is too chatty for a terminal log: tens of a render, quarters of a conversion.
+        const step = delivery.stage === 'converting' ? 25 : delivery.stage === 'rendering' ? 10 : 1;
+        if (delivery.percent !== undefined && Math.floor(delivery.percent) % step !== 0) return;
+        // A conversion's text names the clip; the stage says what happens to it.
+        const text =
+          delivery.stage === 'converting'
+            ? `Converting ${delivery.text}… ${Math.floor(delivery.percent ?? 0)}%`
+            : delivery.text;
+        this.say(`${this.clock()} ${text}`);
         return;
+      }
       case 'preview':
         this.say(`${this.clock()} ${delivery.text} → ${await this.keepPreview(delivery.file.key)}`);
         return;

@@ -6,6 +6,7 @@ export const StageSchema = z.enum([
   'queued',
   'downloading',
   'replaying',
+  'converting',
   'editing',
   'searching_docs',
   'checking_frames',

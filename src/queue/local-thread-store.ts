@@ -76,12 +76,23 @@ export class LocalThreadStore implements ThreadState {
   }
 
   async addClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]> {
+    return this.saveClips(thread, clips, { replace: false });
+  }
+
+  async replaceClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]> {
+    return this.saveClips(thread, clips, { replace: true });
+  }
+
+  private async saveClips(
+    thread: ThreadRef,
+    clips: StoredAsset[],
+    options: { replace: boolean },
+  ): Promise<StoredAsset[]> {
     const all = await this.clips(thread);
-    const keys = new Set(all.map((clip) => clip.key));
     for (const clip of clips) {
-      if (keys.has(clip.key)) continue;
-      keys.add(clip.key);
-      all.push(clip);
+      const at = all.findIndex((c) => c.key === clip.key);
+      if (at < 0) all.push(clip);
+      else if (options.replace) all[at] = clip;
     }
     const dir = this.threadDir(thread);
     await mkdir(dir, { recursive: true });

@@ -74,14 +74,22 @@ touch()
 return latest
 `;
 
-const ADD_CLIPS_SCRIPT = `${TOUCH}
-local seen = {}
-for _, item in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do seen[cjson.decode(item).key] = true end
-for i = 2, #ARGV do
+// ARGV[2]: 'replace' also rewrites clips already there (same key), in place; else those are left as they are.
+const SAVE_CLIPS_SCRIPT = `${TOUCH}
+local at = {}
+local count = 0
+for i, item in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do
+  at[cjson.decode(item).key] = i
+  count = i
+end
+for i = 3, #ARGV do
   local key = cjson.decode(ARGV[i]).key
-  if not seen[key] then
+  if at[key] == nil then
     redis.call('RPUSH', KEYS[5], ARGV[i])
-    seen[key] = true
+    count = count + 1
+    at[key] = count
+  elseif ARGV[2] == 'replace' then
+    redis.call('LSET', KEYS[5], at[key] - 1, ARGV[i])
   end
 end
 touch()
@@ -165,9 +173,22 @@ export class RedisThreadStore implements ThreadState {
   }
 
   async addClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]> {
+    return this.saveClipsWith('add', thread, clips);
+  }
+
+  async replaceClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]> {
+    return this.saveClipsWith('replace', thread, clips);
+  }
+
+  private async saveClipsWith(
+    mode: 'add' | 'replace',
+    thread: ThreadRef,
+    clips: StoredAsset[],
+  ): Promise<StoredAsset[]> {
     const items = await this.run<string[]>(
-      ADD_CLIPS_SCRIPT,
+      SAVE_CLIPS_SCRIPT,
       thread,
+      mode,
       ...clips.map((clip) => JSON.stringify(clip)),
     );
     return items.map((json) => JSON.parse(json) as StoredAsset);

@@ -35,6 +35,12 @@ export const StoredAssetSchema = ArtifactRefSchema.extend({
   width: z.number().int().nonnegative(),
   height: z.number().int().nonnegative(),
   hasAudio: z.boolean(),
+  /**
+   * What the page loads, once the worker has checked the clip (src/media/asset-normaliser.ts): the original itself
+   * when the browser takes it as it is, else a converted copy (H.264/AAC MP4, upright, SDR) keyed by the original's
+   * content hash. `width`/`height` are the display size either way.
+   */
+  playable: ArtifactRefSchema.optional(),
 });
 export type StoredAsset = z.infer<typeof StoredAssetSchema>;
 
@@ -74,6 +80,8 @@ export interface ThreadState {
   clips(thread: ThreadRef): Promise<StoredAsset[]>;
   /** Adds the clips not there yet (same key) after the thread's others; returns all of them. */
   addClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]>;
+  /** Like `addClips`, but a clip already there is replaced in place (by what was learnt of it, e.g. `playable`). */
+  replaceClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]>;
 }
 
 export const EditRequestSchema = z.object({

@@ -13,8 +13,10 @@ import type { BrowserPool } from '../browser/browser-pool.ts';
 import type { Config } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { AssetNormaliser, type ReadyAsset } from '../media/asset-normaliser.ts';
+import { pagesFromPool } from '../media/decoder-support.ts';
 import { type ArtifactStore, previewKey, renderKey } from '../queue/artifact-store.ts';
-import type { ArtifactRef, EditRequest, StoredAsset, ThreadState, Version } from '../queue/types.ts';
+import type { ArtifactRef, EditRequest, ThreadState, Version } from '../queue/types.ts';
 import { fitRender } from './fit-render.ts';
 import type { JobContext, JobOutcome, JobProcessor } from './job-processor.ts';
 
@@ -29,6 +31,8 @@ export interface EditProcessorDeps {
   llm?: LlmClient;
   /** @defaultValue from `config.transcribe`, caching in the artifact store's `inspections/` */
   inspector?: MediaInspector;
+  /** Makes clips safe for the page before the agent runs. @defaultValue converts into `artifacts`, asks `pool` */
+  normaliser?: AssetNormaliser;
 }
 
 /** How long a job waits for a browser session before it is retried later. */
@@ -42,10 +46,14 @@ export function createEditProcessor(deps: EditProcessorDeps): JobProcessor {
       cacheDir: path.join(deps.artifacts.root, 'inspections'),
       logger: deps.logger,
     });
+  // Also one per process: it remembers which decoder configurations the page decodes.
+  const normaliser =
+    deps.normaliser ??
+    new AssetNormaliser({ root: deps.artifacts.root, pages: pagesFromPool(deps.pool), logger: deps.logger });
   return async function processEdit(request, context) {
     return request.kind === 'undo'
       ? undo(deps, request, context)
-      : edit({ ...deps, inspector }, request, context);
+      : edit({ ...deps, inspector, normaliser }, request, context);
   };
 }
 
@@ -76,7 +84,11 @@ async function undo(deps: EditProcessorDeps, request: EditRequest, context: JobC
   return { version: current.number, summary: current.summary };
 }
 
-async function edit(deps: EditProcessorDeps, request: EditRequest, context: JobContext): Promise<JobOutcome> {
+async function edit(
+  deps: EditProcessorDeps & { normaliser: AssetNormaliser },
+  request: EditRequest,
+  context: JobContext,
+): Promise<JobOutcome> {
   const { threads } = deps;
   const latest = await threads.latest(request.thread);
   // A retried job whose version was already saved only has its delivery left to do.
@@ -91,10 +103,17 @@ async function edit(deps: EditProcessorDeps, request: EditRequest, context: JobC
       userMessage: 'There is no clip to edit yet: attach a video (or audio/image) file and ask again.',
     });
   }
-  const { outcome, render, preview } = await runAgent(deps, request, context, clips, latest);
+  // What the page can load: clips it decodes as they are, converted copies of the rest (made once, kept).
+  const { stored, ready } = await deps.normaliser.prepare(clips, {
+    signal: context.signal,
+    onProgress: (converting) => void context.progress({ stage: 'converting', ...converting }).catch(() => {}),
+  });
+  // The thread keeps what was learnt (the playable copy, the display size): the next request checks nothing again.
+  await threads.replaceClips(request.thread, stored);
+  const { outcome, render, preview } = await runAgent(deps, request, context, ready, latest);
   const version = await threads.append(request.thread, {
     prompt: request.prompt,
-    assets: clips,
+    assets: stored,
     script: outcome.script,
     verdicts: outcome.verdicts,
     render,
@@ -118,7 +137,7 @@ async function runAgent(
   deps: EditProcessorDeps,
   request: EditRequest,
   context: JobContext,
-  clips: StoredAsset[],
+  clips: ReadyAsset[],
   base: Version | undefined,
 ): Promise<{ outcome: EditOutcome; render: ArtifactRef; preview?: ArtifactRef }> {
   const { config, artifacts, pool } = deps;
@@ -134,7 +153,7 @@ async function runAgent(
     await context.progress({ stage: 'downloading', text: 'Loading your clips…' });
     const outcome = await runEdit({
       request: { prompt: request.prompt },
-      assets: clips.map((clip) => ({ ...clip, path: artifacts.pathFor(clip.key) })),
+      assets: clips,
       base,
       session,
       llm,

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeliveryQueue } from '../deliveries/delivery-queue.ts';
-import { CancelledError, ErrorCode, isCutroomError } from '../errors.ts';
+import { CancelledError, CutroomError, ErrorCode, isCutroomError } from '../errors.ts';
 import { metrics } from '../http/metrics.ts';
 import { createSilentLogger, type Logger } from '../logger.ts';
 import { DEFAULT_PREFIX, EDITS_QUEUE, RedisKeys } from '../queue/redis-keys.ts';
@@ -34,6 +34,11 @@ export interface EditWorkerOptions {
   stalledIntervalMs?: number;
   /** How long a request waits before trying again while another request of its thread runs. @defaultValue 2000 */
   threadBusyRetryMs?: number;
+  /**
+   * The most one attempt may take, whatever it waits on: then it is stopped, its thread's lock is released and the
+   * thread is told. @defaultValue 1_800_000 (30 minutes)
+   */
+  jobDeadlineMs?: number;
 }
 
 export const EditWorkerEvents = {
@@ -45,7 +50,7 @@ export interface EditWorkerListener {
   error: (error: Error) => void;
 }
 
-type StopReason = 'cancel' | 'shutdown';
+type StopReason = 'cancel' | 'shutdown' | 'deadline';
 
 interface ActiveJob {
   controller: AbortController;
@@ -75,9 +80,16 @@ export class EditWorker extends EventEmitter {
       lockDurationMs: options.lockDurationMs ?? 30_000,
       stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
       threadBusyRetryMs: options.threadBusyRetryMs ?? 2000,
+      jobDeadlineMs: options.jobDeadlineMs ?? 1_800_000,
       logger: options.logger ?? createSilentLogger(),
     };
-    for (const name of ['concurrency', 'shutdownTimeoutMs', 'lockDurationMs', 'stalledIntervalMs'] as const) {
+    for (const name of [
+      'concurrency',
+      'shutdownTimeoutMs',
+      'lockDurationMs',
+      'stalledIntervalMs',
+      'jobDeadlineMs',
+    ] as const) {
       const value = this.options[name];
       if (!Number.isInteger(value) || value < 1) {
         throw new TypeError(`EditWorkerOptions.${name} must be a positive integer, got ${value}`);
@@ -183,7 +195,7 @@ export class EditWorker extends EventEmitter {
     const startedAt = Date.now();
     context.logger.info({ attempt: context.attempt }, 'edit started');
     try {
-      const outcome = await this.options.processor(job.data, context);
+      const outcome = await this.withDeadline(job.data.id, () => this.options.processor(job.data, context));
       metrics.jobDuration.observe(
         { queue: EDITS_QUEUE, outcome: 'completed' },
         (Date.now() - startedAt) / 1000,
@@ -237,6 +249,33 @@ export class EditWorker extends EventEmitter {
     }
     if (!retryable) throw new UnrecoverableError(err.message);
     throw err;
+  }
+
+  /**
+   * Races the attempt against the job deadline: at the deadline the attempt is aborted and, whether or not it stops,
+   * the caller goes on (a wait that ignores its signal must not hold the thread's lock for ever).
+   */
+  private async withDeadline<T>(requestId: string, attempt: () => Promise<T>): Promise<T> {
+    const limitMs = this.options.jobDeadlineMs;
+    const timer = new AbortController();
+    const work = attempt();
+    const deadline = sleep(limitMs, undefined, { signal: timer.signal }).then(() => {
+      this.stop(requestId, 'deadline');
+      throw new CutroomError(
+        ErrorCode.JobDeadline,
+        `edit ${requestId}: the job deadline of ${limitMs} ms passed`,
+        {
+          userMessage: `This edit took longer than the ${Math.round(limitMs / 60_000)}-minute limit and was stopped. Try a smaller request.`,
+        },
+      );
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      timer.abort();
+      deadline.catch(() => {});
+      work.catch(() => {});
+    }
   }
 
   private async isCancelled(requestId: string): Promise<boolean> {

@@ -54,6 +54,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
     handle: (request) => core.handle(request, inFlight.signal),
     threads: services.threads,
     access,
+    downloads: { extraHosts: discord.apiUrl ? [new URL(discord.apiUrl).hostname] : [] },
     inFlight,
     logger,
   });

@@ -18,7 +18,7 @@ import type { BotServices } from '../shared/bot-services.ts';
 import type { InFlight } from '../shared/in-flight.ts';
 import { stripMentions } from '../shared/parse-thread-command.ts';
 import { type DiscordAccessRules, type DiscordPlace, isDiscordPlaceAllowed } from './discord-access.ts';
-import { toIncomingFile } from './discord-attachments.ts';
+import { type DiscordAttachmentOptions, toIncomingFile } from './discord-attachments.ts';
 import { startThreadFrom, threadRefOf } from './discord-threads.ts';
 import { ButtonIds, CLIP_OPTION_NAMES, EDIT_COMMAND_NAME } from './edit-command.ts';
 
@@ -35,6 +35,8 @@ export interface DiscordHandlerDeps {
   handle(request: IncomingRequest): Promise<unknown>;
   threads: Pick<BotServices['threads'], 'rememberUploadLimit' | 'uploadLimit'>;
   access: DiscordAccessRules;
+  /** How attachments are downloaded (the hosts besides Discord's CDN they may come from). */
+  downloads: DiscordAttachmentOptions;
   inFlight: InFlight;
   logger: Logger;
 }
@@ -106,7 +108,7 @@ export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps
       thread: ref,
       user: { id: interaction.user.id, name: interaction.user.username },
       text: prompt,
-      files: clips.map((clip) => toIncomingFile(clip)),
+      files: clips.map((clip) => toIncomingFile(clip, deps.downloads)),
       addressed: true,
       uploadLimitBytes: await uploadLimitOf(ref, interaction.attachmentSizeLimit || undefined),
     });
@@ -142,7 +144,7 @@ export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps
       thread: ref,
       user: { id: message.author.id, name: message.author.username },
       text: message.content,
-      files: [...message.attachments.values()].map((a) => toIncomingFile(a)),
+      files: [...message.attachments.values()].map((a) => toIncomingFile(a, deps.downloads)),
       addressed,
       uploadLimitBytes: await uploadLimitOf(ref),
     });

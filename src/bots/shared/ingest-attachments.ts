@@ -1,7 +1,8 @@
 /** @module Streams chat attachments into the artifact store, checking count, type, size and real media content. */
 import type { Readable } from 'node:stream';
 import { CutroomError, ErrorCode, isAbortError } from '../../errors.ts';
-import { probedFields, probeMedia } from '../../media/probe-media.ts';
+import { probedFields } from '../../media/probe-media.ts';
+import { validateMedia } from '../../media/validate-media.ts';
 import { type ArtifactStore, uploadKey } from '../../queue/artifact-store.ts';
 import {
   type AssetLimits,
@@ -10,6 +11,7 @@ import {
   assertAssetSize,
 } from '../../queue/asset-limits.ts';
 import type { StoredAsset, ThreadRef } from '../../queue/types.ts';
+import { ingestSlotsFor } from './ingest-slots.ts';
 
 /** A file as a chat platform announces it; nothing is downloaded until `open()`. */
 export interface IncomingFile {
@@ -68,11 +70,11 @@ function checkDeclared(file: IncomingFile, limits: AssetLimits): void {
 }
 
 /**
- * Streams each file into the store (under `uploadKey`), then probes it with
- * ffprobe. Cheap checks (count, declared type and size) run before any byte is downloaded.
- * On any failure the files stored so far are deleted and the CutroomError (with its user message)
- * is thrown: asset_unsupported, asset_too_large, asset_too_long, asset_corrupt, asset_empty,
- * download_failed or missing_scope.
+ * Streams each file into the store (under `uploadKey`), then checks what it really is (validateMedia: probed,
+ * complete, unprotected, within the pixel limit). Cheap checks (count, declared type and size) run before any byte
+ * is downloaded. On any failure the files stored so far are deleted and the CutroomError (with its user message)
+ * is thrown: asset_unsupported, asset_too_large, asset_too_long, asset_corrupt, asset_protected,
+ * asset_empty, download_failed or missing_scope.
  */
 export async function ingestAttachments(options: IngestAttachmentsOptions): Promise<StoredAsset[]> {
   const { files, store, limits, signal } = options;
@@ -85,15 +87,17 @@ export async function ingestAttachments(options: IngestAttachmentsOptions): Prom
     for (const [index, file] of files.entries()) {
       signal?.throwIfAborted();
       const key = uploadKey(options.thread, options.requestId, index, file.name);
-      const body = await file.open(signal);
-      stored.push(key);
-      await store.write(key, body, {
-        name: file.name,
-        mimeType: file.mimeType ?? 'application/octet-stream',
-        maxBytes: limits.maxAssetBytes,
-        signal,
-      });
-      const info = await probeMedia(store.pathFor(key), { signal, displayName: file.name });
+      const info = await ingestSlotsFor(limits).run(async () => {
+        const body = await file.open(signal);
+        stored.push(key);
+        await store.write(key, body, {
+          name: file.name,
+          mimeType: file.mimeType ?? 'application/octet-stream',
+          maxBytes: limits.maxAssetBytes,
+          signal,
+        });
+        return validateMedia(store.pathFor(key), { signal, displayName: file.name, limits });
+      }, signal);
       assertAssetDuration({ name: file.name, duration: info.duration }, limits);
       assets.push({
         key,

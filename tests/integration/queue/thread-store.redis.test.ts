@@ -98,6 +98,18 @@ describe('RedisThreadStore', () => {
     expect(await store.clips({ ...thread, threadId: 'T2' })).toEqual([]);
   });
 
+  it('replaces a clip in place with what was learnt of it, and adds new ones after', async () => {
+    await store.addClips(thread, [clip('a'), clip('b')]);
+    const playable = { key: 'converted/a.mp4', name: 'a.mp4', mimeType: 'video/mp4', size: 5 };
+    const all = await store.replaceClips(thread, [{ ...clip('a'), playable }, clip('c')]);
+    expect(all.map((c) => [c.key, c.playable?.key])).toEqual([
+      ['a', 'converted/a.mp4'],
+      ['b', undefined],
+      ['c', undefined],
+    ]);
+    expect(await store.addClips(thread, [clip('a')])).toEqual(all);
+  });
+
   it('remembers which threads the bot owns and each thread’s latest request', async () => {
     expect(await store.owns(thread)).toBe(false);
     expect(await store.latestRequest(thread)).toBeUndefined();

@@ -72,5 +72,8 @@ describe('LocalThreadStore', () => {
     expect(all.map((c) => c.key)).toEqual(['a', 'b', 'c']);
     expect(await store.clips(thread)).toEqual(all);
     expect(await store.clips(other)).toEqual([]);
+    const playable = { key: 'converted/b.mp4', name: 'b.mp4', mimeType: 'video/mp4', size: 1 };
+    const replaced = await store.replaceClips(thread, [{ ...clip('b'), playable }]);
+    expect(replaced.map((c) => c.playable?.key)).toEqual([undefined, 'converted/b.mp4', undefined]);
   });
 });
