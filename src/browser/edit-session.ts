@@ -1,5 +1,6 @@
 /** @module One job's browser page with the operator loaded: the page driver for code actions, sampling and the page's part of a render. */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { transform } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import type {
@@ -345,7 +346,10 @@ export class PageEditSession implements EditSession {
   /** Replaces the page and rebuilds its state from the loaded assets and successful actions. */
   private async replacePage(signal?: AbortSignal): Promise<void> {
     const old = this.page;
-    await Promise.race([old.close({ runBeforeUnload: false }).catch(() => {}), delay(CANCEL_GRACE_MS)]);
+    await Promise.race([
+      old.close({ runBeforeUnload: false }).catch(() => {}),
+      sleep(CANCEL_GRACE_MS, undefined, { ref: false }),
+    ]);
     await this.openPage({ signal });
     if (this.descriptors.length > 0) {
       await this.call('loadAssets', this.descriptors, {
@@ -434,10 +438,6 @@ function isOutOfMemory(error: CodeResult['error']): boolean {
 
 function isPageLoss(error: unknown): boolean {
   return error instanceof BrowserClosedError;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Sample times for a regular grid: 0, 1/fps, 2/fps … strictly inside the composition. */

@@ -1,4 +1,5 @@
 /** @module Picks a remote browser endpoint for each session: spreads load, skips full and dead servers, detects version skew. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
 import { CancelledError, CutroomError, ErrorCode } from '../errors.ts';
@@ -94,21 +95,6 @@ export function classifyConnectError(error: unknown): EndpointOutcome {
 /** Drops `undefined` fields so they do not override defaults when spread (`{ chromiumPath: config.x }`). */
 function definedOnly<T extends object>(options: T): T {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError('browser connect cancelled'));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError('browser connect cancelled'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
@@ -266,7 +252,9 @@ export class RemoteBrowserConnector {
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      await sleep(Math.min(delay, remaining), signal);
+      await sleep(Math.min(delay, remaining), undefined, { signal }).catch(() => {
+        throw new CancelledError('browser connect cancelled');
+      });
       delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
     }
     throw new CutroomError(
