@@ -46,6 +46,10 @@ function int(min: number, max: number, fallback: number) {
     });
 }
 
+function optionalInt(min: number, max: number) {
+  return int(min, max, 0).transform((n) => (n === 0 ? undefined : n));
+}
+
 const url = optionalString.refine((v) => v === undefined || URL.canParse(v), 'must be a URL');
 
 const EnvSchema = z.object({
@@ -90,6 +94,7 @@ const EnvSchema = z.object({
   CUTROOM_CODE_TIMEOUT_MS: int(100, 3_600_000, 30_000),
   CUTROOM_RENDER_TIMEOUT_MS: int(1000, 86_400_000, 600_000),
   DIFFUSION_STUDIO_LICENSE_KEY: optionalString,
+  CUTROOM_CONTEXT_TOKENS: optionalInt(1024, 10_000_000),
   CUTROOM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -148,6 +153,8 @@ export interface Config {
     maxLlmCalls: number;
     maxTokens: number;
     maxWallMs: number;
+    /** The agent loop's context budget in tokens; unset: the model's reported context, else 32768. */
+    contextTokens?: number;
   };
 }
 
@@ -241,6 +248,7 @@ export function loadConfig(
       maxLlmCalls: e.CUTROOM_AGENT_MAX_LLM_CALLS,
       maxTokens: e.CUTROOM_AGENT_MAX_TOKENS,
       maxWallMs: e.CUTROOM_AGENT_MAX_SECONDS * 1000,
+      contextTokens: e.CUTROOM_CONTEXT_TOKENS,
     },
   };
 }

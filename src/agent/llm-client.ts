@@ -7,7 +7,9 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { Config } from '../config.ts';
 import { CancelledError, CutroomError, ErrorCode } from '../errors.ts';
+import { metrics } from '../http/metrics.ts';
 import type { Logger } from '../logger.ts';
+import { capabilitiesOf } from './endpoint-capabilities.ts';
 
 export interface LlmClientOptions {
   apiKey?: string;
@@ -48,6 +50,19 @@ export interface LlmCallOptions {
   timeoutMs?: number;
 }
 
+export interface ContextWindow {
+  /** Tokens the model takes in one request, prompt and answer together; `null` when the endpoint does not say. */
+  tokens: number | null;
+  /** Where the figure came from (or why there is none), for logs and `doctor`. */
+  source: string;
+}
+
+/** Fields OpenAI-compatible servers put on a `/v1/models` entry for the context window (vLLM, LM Studio, others). */
+const CONTEXT_FIELDS = ['max_model_len', 'context_length', 'context_window', 'max_context_length'] as const;
+/** Ollama's smallest default context (machines with under 24 GiB of VRAM) when nothing sets `num_ctx`. */
+const OLLAMA_DEFAULT_CONTEXT = 4096;
+const CONTEXT_QUERY_TIMEOUT_MS = 5000;
+
 // Local servers (Ollama, LM Studio, vLLM) accept any key, but the openai client refuses to start without one.
 const NO_KEY_PLACEHOLDER = 'not-needed';
 
@@ -63,9 +78,11 @@ export class LlmClient {
   readonly model: string;
   readonly visionModel: string;
   readonly embeddingModel?: string;
+  /** The base URL requests go to (including `/v1`): with a model name, the key of what is learnt about it. */
+  readonly endpoint: string;
   private readonly client: OpenAI;
   private readonly logger?: Logger;
-  private readonly baseURL: string;
+  private readonly apiKey?: string;
 
   constructor(options: LlmClientOptions) {
     if (!options.apiKey && !options.baseURL) {
@@ -79,7 +96,8 @@ export class LlmClient {
     this.visionModel = options.visionModel;
     this.embeddingModel = options.embeddingModel;
     this.logger = options.logger;
-    this.baseURL = options.baseURL ?? 'https://api.openai.com/v1';
+    this.apiKey = options.apiKey;
+    this.endpoint = options.baseURL ?? 'https://api.openai.com/v1';
     this.client = new OpenAI({
       apiKey: options.apiKey ?? NO_KEY_PLACEHOLDER,
       baseURL: options.baseURL,
@@ -110,23 +128,109 @@ export class LlmClient {
         requestOptions(options),
       );
       const choice = completion.choices?.[0];
+      const usage = {
+        promptTokens: completion.usage?.prompt_tokens ?? 0,
+        completionTokens: completion.usage?.completion_tokens ?? 0,
+      };
+      metrics.llmTokens.inc({ model, kind: 'prompt' }, usage.promptTokens);
+      metrics.llmTokens.inc({ model, kind: 'completion' }, usage.completionTokens);
       if (!choice?.message) {
         throw new CutroomError(ErrorCode.LlmBadResponse, `llm: ${model} returned no choices`, {
           userMessage: 'The AI service sent an empty answer. Please try again.',
           retryable: true,
         });
       }
-      return {
-        message: choice.message,
-        finishReason: choice.finish_reason ?? 'stop',
-        usage: {
-          promptTokens: completion.usage?.prompt_tokens ?? 0,
-          completionTokens: completion.usage?.completion_tokens ?? 0,
-        },
-      };
+      metrics.llmRequests.inc({ model, outcome: 'ok' });
+      return { message: choice.message, finishReason: choice.finish_reason ?? 'stop', usage };
     } catch (error) {
-      throw this.mapError(error, model);
+      const mapped = this.mapError(error, model);
+      metrics.llmRequests.inc({ model, outcome: mapped.code });
+      throw mapped;
     }
+  }
+
+  /**
+   * The model's context window as the endpoint reports it: a context field on its `/v1/models` entry (vLLM's
+   * `max_model_len`), else Ollama's `num_ctx` (`/api/show`, then the loaded model in `/api/ps`, else Ollama's smallest
+   * default). Asked once per process and model; never throws.
+   */
+  async contextWindow(model: string = this.model, options: LlmCallOptions = {}): Promise<ContextWindow> {
+    const capabilities = capabilitiesOf(this.endpoint, model);
+    if (capabilities.contextTokens !== undefined) {
+      return { tokens: capabilities.contextTokens, source: capabilities.contextSource ?? 'not reported' };
+    }
+    let found: ContextWindow = { tokens: null, source: 'not reported by the endpoint' };
+    try {
+      found =
+        (await this.modelsEntryContext(model, options)) ??
+        (await this.ollamaContext(model, options)) ??
+        found;
+    } catch (error) {
+      if (options.signal?.aborted) throw this.mapError(error, model);
+      this.logger?.debug({ err: error, model }, 'context window query failed');
+    }
+    capabilities.contextTokens = found.tokens;
+    capabilities.contextSource = found.source;
+    return found;
+  }
+
+  private async modelsEntryContext(
+    model: string,
+    options: LlmCallOptions,
+  ): Promise<ContextWindow | undefined> {
+    for await (const entry of this.client.models.list(
+      requestOptions({ timeoutMs: CONTEXT_QUERY_TIMEOUT_MS, ...options }),
+    )) {
+      if (entry.id !== model) continue;
+      const fields = entry as unknown as Record<string, unknown>;
+      for (const field of CONTEXT_FIELDS) {
+        const value = fields[field];
+        if (typeof value === 'number' && value > 0) return { tokens: value, source: `/v1/models ${field}` };
+      }
+      return undefined;
+    }
+    return undefined;
+  }
+
+  private async ollamaContext(model: string, options: LlmCallOptions): Promise<ContextWindow | undefined> {
+    const show = await this.ollamaApi<{ parameters?: string }>('show', { model }, options);
+    if (!show) return undefined;
+    const numCtx = /(?:^|\n)\s*num_ctx\s+(\d+)/.exec(show.parameters ?? '')?.[1];
+    if (numCtx) return { tokens: Number(numCtx), source: 'Ollama num_ctx (model parameters)' };
+    const running = await this.ollamaApi<{
+      models?: { name?: string; model?: string; context_length?: number }[];
+    }>('ps', undefined, options);
+    const loaded = running?.models?.find((m) => m.name === model || m.model === model);
+    if (loaded?.context_length)
+      return { tokens: loaded.context_length, source: 'Ollama /api/ps (loaded model)' };
+    return {
+      tokens: OLLAMA_DEFAULT_CONTEXT,
+      source: `Ollama without num_ctx: assumed its smallest default (${OLLAMA_DEFAULT_CONTEXT}); set OLLAMA_CONTEXT_LENGTH on the server and CUTROOM_CONTEXT_TOKENS here`,
+    };
+  }
+
+  /** Ollama's own API beside its OpenAI-compatible one; undefined when the endpoint is not Ollama. */
+  private async ollamaApi<T>(
+    name: 'show' | 'ps',
+    body: object | undefined,
+    options: LlmCallOptions,
+  ): Promise<T | undefined> {
+    const root = this.endpoint.replace(/\/v1\/?$/, '');
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(CONTEXT_QUERY_TIMEOUT_MS),
+      ...(options.signal ? [options.signal] : []),
+    ]);
+    const response = await fetch(`${root}/api/${name}`, {
+      method: body ? 'POST' : 'GET',
+      headers: {
+        'content-type': 'application/json',
+        ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+      signal,
+    });
+    if (!response.ok || !response.headers.get('content-type')?.includes('json')) return undefined;
+    return (await response.json()) as T;
   }
 
   /** Embeds texts with the embedding model. @throws CutroomError as {@link chat}, or config_invalid without a model */
@@ -145,7 +249,7 @@ export class LlmClient {
 
   private mapError(error: unknown, model: string): CutroomError {
     if (error instanceof CutroomError) return error;
-    const endpoint = this.baseURL;
+    const endpoint = this.endpoint;
     if (
       error instanceof OpenAI.APIUserAbortError ||
       (error instanceof Error && error.name === 'AbortError')
