@@ -1,14 +1,15 @@
 /** @module `cutroom edit`: the whole agent on local files, with versions kept in a local state directory. */
 import { constants } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type AgentConversation, parseAgentConversation } from '../agent/agent-conversation.ts';
 import type { AgentProgress } from '../agent/agent-progress.ts';
 import { LlmClient } from '../agent/llm-client.ts';
 import { LocalVersionStore } from '../agent/local-version-store.ts';
 import { runEdit } from '../agent/run-edit.ts';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { localAsset } from '../browser/local-asset.ts';
-import type { LoadableAsset } from '../browser/types.ts';
+import type { EditSession, LoadableAsset } from '../browser/types.ts';
 import { loadConfig } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import { createLogger } from '../logger.ts';
@@ -65,8 +66,10 @@ export async function edit(
       'edit: --prompt is required (what should be done with the clips?)',
     );
   }
+  const questionFile = path.join(threadDir, 'question.json');
+  const question = opts.continue ? await readQuestion(questionFile) : undefined;
   const base = opts.continue ? await store.latest(LOCAL_THREAD) : undefined;
-  if (opts.continue && !base) {
+  if (opts.continue && !base && !question) {
     throw new CutroomError(
       ErrorCode.NoVersion,
       `edit: --continue: no version in ${stateDir} yet; run without it first`,
@@ -80,7 +83,7 @@ export async function edit(
   const newAssets: LoadableAsset[] = [];
   for (const input of opts.input) newAssets.push(await keepAsset(threadDir, await localAsset(input)));
   const assets = [
-    ...(base?.assets ?? []).map((a) => ({ ...a, path: path.join(threadDir, a.key) })),
+    ...(question?.assets ?? base?.assets ?? []).map((a) => ({ ...a, path: path.join(threadDir, a.key) })),
     ...newAssets,
   ];
   if (assets.length === 0) {
@@ -92,57 +95,72 @@ export async function edit(
   const llm = LlmClient.fromConfig(config.openai, { logger });
   const pool = createBrowserPool(config, logger, { size: 0 });
   const outDir = path.join(threadDir, 'runs', String(Date.now()));
+  let session: EditSession | undefined;
   try {
-    const session = await pool.acquire({ signal: controller.signal });
-    try {
-      const startedAt = Date.now();
-      say(
-        `Editing ${assets.length} file(s): "${prompt}"${base ? ` (continuing version ${base.number})` : ''}`,
-      );
-      const outcome = await runEdit({
-        request: { prompt },
-        assets,
-        base,
-        session,
-        llm,
-        limits: config.agent,
-        outDir,
-        onProgress: (event) => {
-          // Every percent is too chatty for a terminal log; tens are enough.
-          if (event.stage === 'rendering' && event.percent !== undefined && event.percent % 10 !== 0) return;
-          say(formatProgress(event, Date.now() - startedAt));
-        },
-        signal: controller.signal,
-        logger,
-      });
-      const { usage } = outcome;
-      say(
-        `${outcome.summary}\n(${usage.steps} steps, ${usage.llmCalls} AI calls, ${usage.promptTokens + usage.completionTokens} tokens)`,
-      );
-      const sheet = outcome.previewPaths.at(-1);
-      if (opts.previews && outcome.previewPaths.length > 0) {
-        await mkdir(opts.previews, { recursive: true });
-        for (const preview of outcome.previewPaths) {
-          await copyFile(preview, path.join(opts.previews, path.basename(preview)));
-        }
-        say(`Preview sheets: ${path.resolve(opts.previews)}`);
-      } else if (sheet) {
-        say(`Preview sheet: ${sheet}`);
+    const startedAt = Date.now();
+    const continuing = question
+      ? ' (answering the question)'
+      : base
+        ? ` (continuing version ${base.number})`
+        : '';
+    say(`Editing ${assets.length} file(s): "${prompt}"${continuing}`);
+    const outcome = await runEdit({
+      request: { prompt },
+      assets,
+      base,
+      resume: question?.conversation,
+      openSession: async () => {
+        session = await pool.acquire({ signal: controller.signal });
+        return session;
+      },
+      llm,
+      limits: config.agent,
+      outDir,
+      onProgress: (event) => {
+        // Every percent is too chatty for a terminal log; tens are enough.
+        if (event.stage === 'rendering' && event.percent !== undefined && event.percent % 10 !== 0) return;
+        say(formatProgress(event, Date.now() - startedAt));
+      },
+      signal: controller.signal,
+      logger,
+    });
+    const { usage } = outcome;
+    say(
+      `${outcome.summary}\n(${usage.steps} steps, ${usage.llmCalls} AI calls, ${usage.promptTokens + usage.completionTokens} tokens)`,
+    );
+    const sheet = outcome.previewPaths.at(-1);
+    if (opts.previews && outcome.previewPaths.length > 0) {
+      await mkdir(opts.previews, { recursive: true });
+      for (const preview of outcome.previewPaths) {
+        await copyFile(preview, path.join(opts.previews, path.basename(preview)));
       }
-      if (outcome.status !== 'rendered' || !outcome.renderPath) {
-        process.exitCode = 1;
-        return;
-      }
-      await exportFile(outcome.renderPath, opts.out);
-      const version = await store.append(LOCAL_THREAD, toVersion(prompt, assets, outcome, threadDir));
-      say(
-        `MP4: ${path.resolve(opts.out)} (version ${version.number}, ${outcome.durationSeconds?.toFixed(1)} s)`,
-      );
-    } finally {
-      await session.release();
+      say(`Preview sheets: ${path.resolve(opts.previews)}`);
+    } else if (sheet) {
+      say(`Preview sheet: ${sheet}`);
     }
+    await rm(questionFile, { force: true });
+    if (outcome.status === 'question' && outcome.conversation) {
+      const pending: PendingQuestion = {
+        conversation: outcome.conversation,
+        assets: assets.map(({ path: _path, ...stored }) => stored),
+      };
+      await writeFile(questionFile, `${JSON.stringify(pending)}\n`);
+      say('Answer with: cutroom edit --continue --prompt "…"');
+      return;
+    }
+    if (outcome.status === 'replied') return;
+    if (outcome.status !== 'rendered' || !outcome.renderPath) {
+      process.exitCode = 1;
+      return;
+    }
+    await exportFile(outcome.renderPath, opts.out);
+    const version = await store.append(LOCAL_THREAD, toVersion(prompt, assets, outcome, threadDir));
+    say(
+      `MP4: ${path.resolve(opts.out)} (version ${version.number}, ${outcome.durationSeconds?.toFixed(1)} s)`,
+    );
   } finally {
     process.removeListener('SIGINT', onSignal);
+    await session?.release();
     await pool.close();
   }
 }
@@ -171,7 +189,25 @@ function toVersion(
     summary: outcome.summary,
     durationSeconds: outcome.durationSeconds,
     createdAt: Date.now(),
+    usage: outcome.usage,
+    outline: outcome.outline,
   };
+}
+
+/** A question the agent asked in the last run: `--continue` answers it. */
+interface PendingQuestion {
+  conversation: AgentConversation;
+  assets: StoredAsset[];
+}
+
+async function readQuestion(file: string): Promise<PendingQuestion | undefined> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (text === undefined) return undefined;
+  const data = JSON.parse(text) as { conversation: unknown; assets: StoredAsset[] };
+  return { conversation: parseAgentConversation(data.conversation), assets: data.assets };
 }
 
 /** Copies an input into the state directory so later versions can replay it even if the original moves. */

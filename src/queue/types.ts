@@ -38,6 +38,14 @@ export const StoredAssetSchema = ArtifactRefSchema.extend({
 });
 export type StoredAsset = z.infer<typeof StoredAssetSchema>;
 
+/** What one agent run used: tool calls, LLM calls (agent, vision and summary) and the tokens the endpoint reported. */
+export interface AgentUsage {
+  steps: number;
+  llmCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
 /** One version of a thread's edit: everything needed to replay it and to post it again. */
 export interface Version {
   number: number;
@@ -53,6 +61,10 @@ export interface Version {
   createdAt: number;
   /** The request that made it: appending twice for one request (a retried job) keeps one version. */
   requestId?: string;
+  /** What the agent run that made it used. */
+  usage?: AgentUsage;
+  /** `composition.toString()` of the result: a follow-up tells the model what is there without opening a browser. */
+  outline?: string;
 }
 
 /** The versions of one thread. Redis-backed in production (src/queue/thread-state.ts), local for the CLI. */

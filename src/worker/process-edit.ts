@@ -6,6 +6,7 @@ import { LlmClient } from '../agent/llm-client.ts';
 import { runEdit } from '../agent/run-edit.ts';
 import type { Verdict } from '../agent/verdict.ts';
 import type { BrowserPool } from '../browser/browser-pool.ts';
+import type { EditSession } from '../browser/types.ts';
 import type { Config } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -85,22 +86,25 @@ async function edit(
   }
   const llm = deps.llm ?? LlmClient.fromConfig(config.openai, { logger: context.logger });
 
-  await context.progress({ stage: 'editing', text: 'Opening the editor…' });
-  const session = await pool.acquire({ signal: context.signal, timeoutMs: ACQUIRE_TIMEOUT_MS });
   const workRoot = path.join(config.dataDir, 'work');
   await mkdir(workRoot, { recursive: true });
   const outDir = await mkdtemp(path.join(workRoot, 'job-'));
   const pending: Promise<unknown>[] = [];
   let lastPreview: ArtifactRef | undefined;
   let previews = 0;
+  let session: EditSession | undefined;
   try {
-    // runEdit loads the clips into the page before anything else.
-    await context.progress({ stage: 'downloading', text: 'Loading your clips…' });
     const outcome = await runEdit({
       request: { prompt: request.prompt },
       assets: assets.map((asset) => ({ ...asset, path: artifacts.pathFor(asset.key) })),
       base: latest,
-      session,
+      // A turn that only answers never takes a browser from the pool; runEdit loads the clips into the page itself.
+      openSession: async () => {
+        await context.progress({ stage: 'editing', text: 'Opening the editor…' });
+        session = await pool.acquire({ signal: context.signal, timeoutMs: ACQUIRE_TIMEOUT_MS });
+        await context.progress({ stage: 'downloading', text: 'Loading your clips…' });
+        return session;
+      },
       llm,
       limits: config.agent,
       outDir,
@@ -138,6 +142,14 @@ async function edit(
       },
     });
     await Promise.all(pending);
+    // An answer or a question is not a failure; carrying a question over to the next reply is the thread's work.
+    if (outcome.status === 'replied' || outcome.status === 'question') {
+      await context.deliver(
+        { kind: 'message', thread: request.thread, requestId: request.id, text: outcome.summary },
+        { key: `${request.id}:reply` },
+      );
+      return { summary: outcome.summary };
+    }
     if (outcome.status !== 'rendered' || !outcome.renderPath) {
       throw new CutroomError(
         ErrorCode.AgentLimit,
@@ -167,12 +179,14 @@ async function edit(
       durationSeconds: outcome.durationSeconds,
       createdAt: Date.now(),
       requestId: request.id,
+      usage: outcome.usage,
+      outline: outcome.outline,
     });
     await deliverResult(request, context, version);
     return { version: version.number, summary: outcome.summary };
   } finally {
     await Promise.allSettled(pending);
-    await session.release();
+    await session?.release();
     await rm(outDir, { recursive: true, force: true });
   }
 }
