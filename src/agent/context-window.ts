@@ -103,6 +103,8 @@ export class ContextWindow {
    */
   fit(messages: ChatCompletionMessageParam[]): FitResult {
     const budget = this.contextTokens - Math.min(4096, Math.floor(this.contextTokens / 4));
+    // Once anything was cut, the note keeps stating the composition as it is now.
+    if (this.shortenedTotal + this.droppedTotal > 0) this.refreshNote(messages);
     let tokens = this.measure(messages);
     if (tokens > budget) {
       this.shortenResults(messages, budget);

@@ -32,6 +32,8 @@ const CELL_NAMES = [
 ];
 /** Luma steps above this between neighbouring pixels count as an edge. */
 const EDGE_STEP = 40;
+/** A cell counts as detailed from this share of edge pixels: a text line, not one border or a soft gradient. */
+const MIN_EDGE_DENSITY = 0.04;
 /** Frames are compared on a coarse grid of this many cells a side, so noise and compression do not count. */
 const CHANGE_GRID = 16;
 const CHANGE_STEP = 24;
@@ -107,7 +109,7 @@ function measure(rgba: Uint8Array, width: number, height: number): Measured {
   return {
     brightness: Math.round((100 * lumaSum) / Math.max(1, width * height) / 255),
     colours: cells.map((c) => colourName(c.r / c.n, c.g / c.n, c.b / c.n)),
-    detail: CELL_NAMES.filter((_, i) => density[i] > 0.02 && density[i] > 2 * median),
+    detail: CELL_NAMES.filter((_, i) => density[i] > MIN_EDGE_DENSITY && density[i] > 2 * median),
     coarse: coarse.map((sum, i) => sum / Math.max(1, coarseCount[i])),
   };
 }

@@ -66,11 +66,25 @@ const CONTEXT_QUERY_TIMEOUT_MS = 5000;
 // Local servers (Ollama, LM Studio, vLLM) accept any key, but the openai client refuses to start without one.
 const NO_KEY_PLACEHOLDER = 'not-needed';
 
-// The openai client validates `timeout` whenever the key is present, so an undefined value must be left out.
-function requestOptions(options: LlmCallOptions): { signal?: AbortSignal; timeout?: number } {
+/**
+ * The openai client's per-request options. It adds an abort listener to the signal it gets and never removes it, so
+ * each call gets a child signal whose link to the caller's is removed by `release`: a run of many calls on one job
+ * signal would otherwise pile listeners up. An undefined timeout is left out (the client validates it when set).
+ */
+function scopedRequest(options: LlmCallOptions): {
+  request: { signal?: AbortSignal; timeout?: number };
+  release: () => void;
+} {
+  const timeout = options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {};
+  const parent = options.signal;
+  if (!parent) return { request: timeout, release: () => {} };
+  const controller = new AbortController();
+  const abort = () => controller.abort(parent.reason);
+  if (parent.aborted) abort();
+  else parent.addEventListener('abort', abort, { once: true });
   return {
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+    request: { ...timeout, signal: controller.signal },
+    release: () => parent.removeEventListener('abort', abort),
   };
 }
 
@@ -116,6 +130,7 @@ export class LlmClient {
   /** One chat completion (never streamed). @throws CutroomError llm_auth, llm_model_not_found, llm_unavailable, llm_bad_response, cancelled */
   async chat(params: ChatParams, options: LlmCallOptions = {}): Promise<ChatResult> {
     const model = params.model ?? this.model;
+    const scope = scopedRequest(options);
     try {
       const completion = await this.client.chat.completions.create(
         {
@@ -125,7 +140,7 @@ export class LlmClient {
           ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
           ...(params.maxTokens !== undefined ? { max_tokens: params.maxTokens } : {}),
         },
-        requestOptions(options),
+        scope.request,
       );
       const choice = completion.choices?.[0];
       const usage = {
@@ -146,6 +161,8 @@ export class LlmClient {
       const mapped = this.mapError(error, model);
       metrics.llmRequests.inc({ model, outcome: mapped.code });
       throw mapped;
+    } finally {
+      scope.release();
     }
   }
 
@@ -178,18 +195,21 @@ export class LlmClient {
     model: string,
     options: LlmCallOptions,
   ): Promise<ContextWindow | undefined> {
-    for await (const entry of this.client.models.list(
-      requestOptions({ timeoutMs: CONTEXT_QUERY_TIMEOUT_MS, ...options }),
-    )) {
-      if (entry.id !== model) continue;
-      const fields = entry as unknown as Record<string, unknown>;
-      for (const field of CONTEXT_FIELDS) {
-        const value = fields[field];
-        if (typeof value === 'number' && value > 0) return { tokens: value, source: `/v1/models ${field}` };
+    const scope = scopedRequest({ timeoutMs: CONTEXT_QUERY_TIMEOUT_MS, ...options });
+    try {
+      for await (const entry of this.client.models.list(scope.request)) {
+        if (entry.id !== model) continue;
+        const fields = entry as unknown as Record<string, unknown>;
+        for (const field of CONTEXT_FIELDS) {
+          const value = fields[field];
+          if (typeof value === 'number' && value > 0) return { tokens: value, source: `/v1/models ${field}` };
+        }
+        return undefined;
       }
       return undefined;
+    } finally {
+      scope.release();
     }
-    return undefined;
   }
 
   private async ollamaContext(model: string, options: LlmCallOptions): Promise<ContextWindow | undefined> {
@@ -239,11 +259,14 @@ export class LlmClient {
     if (!model) {
       throw new CutroomError(ErrorCode.ConfigInvalid, 'llm: CUTROOM_EMBEDDING_MODEL is not set');
     }
+    const scope = scopedRequest(options);
     try {
-      const response = await this.client.embeddings.create({ model, input: texts }, requestOptions(options));
+      const response = await this.client.embeddings.create({ model, input: texts }, scope.request);
       return [...response.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
     } catch (error) {
       throw this.mapError(error, model);
+    } finally {
+      scope.release();
     }
   }
 

@@ -304,7 +304,7 @@ class EditRun {
    * so once, and keep later requests within what it reads.
    */
   private noticeTruncation(sentTokens: number, usage: LlmUsage): void {
-    if (usage.promptTokens <= 0 || sentTokens <= 2 * usage.promptTokens || sentTokens < 2000) return;
+    if (usage.promptTokens <= 0 || sentTokens <= 1.5 * usage.promptTokens || sentTokens < 2000) return;
     this.context.narrow(usage.promptTokens);
     if (this.truncationReported) return;
     this.truncationReported = true;

@@ -28,6 +28,7 @@ import {
   createLlm,
   createPool,
   GENEROUS_LIMITS,
+  isSummaryRequest,
   probeVideo,
   tempDir,
   VISION_MODEL,
@@ -271,6 +272,7 @@ describe('runEdit with real Chromium and the OpenAI-compatible fake', { timeout:
 
     expect(outcome.status).toBe('rendered');
     expect(outcome.summary).toBe('All done: two seconds.');
+    expect(fake.chatRequests.some(isSummaryRequest)).toBe(false);
     expect(existsSync(outcome.renderPath!)).toBe(true);
   });
 

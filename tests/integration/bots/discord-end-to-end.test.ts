@@ -17,7 +17,7 @@ import { openQueueServices, type QueueServices } from '../../../src/queue/queue-
 import { EditWorker } from '../../../src/worker/edit-worker.ts';
 import { createEditProcessor } from '../../../src/worker/process-edit.ts';
 import { DiscordFakeServer, type FakeMessage, type FakeUser } from '../../fakes/discord-fake-server.ts';
-import { OpenAiFakeServer, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
+import { OpenAiFakeServer, textReply, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
 import { ffprobe } from '../../helpers/mp4-inspect.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
@@ -144,7 +144,9 @@ function scriptEdit(story: Story, code: string, summary: string): void {
     AGENT_MODEL,
     toolCallReply('run_code', { code }),
     toolCallReply('visual_feedback', {}),
-    toolCallReply('render', {}, { content: summary }),
+    toolCallReply('render', {}),
+    // The caption comes from one short call after the render.
+    textReply(summary),
   );
   story.llm.enqueueFor(VISION_MODEL, verdictReply('approve'));
 }
