@@ -13,8 +13,11 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('check Chromium, codecs, ffmpeg, Redis, fonts, the LLM endpoint and platform tokens')
-    .action(async () => (await import('./commands/doctor.ts')).doctor());
+    .description(
+      'check Chromium, codecs, ffmpeg, Redis, fonts; live: the LLM endpoint (a tool call, an image), Slack, Discord',
+    )
+    .option('--json', 'print the checks as JSON, for scripts')
+    .action(async (opts) => (await import('./commands/doctor.ts')).doctor(opts));
 
   program
     .command('render')

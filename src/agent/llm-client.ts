@@ -176,15 +176,18 @@ export class LlmClient {
     if (capabilities.contextTokens !== undefined) {
       return { tokens: capabilities.contextTokens, source: capabilities.contextSource ?? 'not reported' };
     }
-    let found: ContextWindow = { tokens: null, source: 'not reported by the endpoint' };
+    let found: ContextWindow;
     try {
-      found =
-        (await this.modelsEntryContext(model, options)) ??
-        (await this.ollamaContext(model, options)) ??
-        found;
+      found = (await this.modelsEntryContext(model, options)) ??
+        (await this.ollamaContext(model, options)) ?? {
+          tokens: null,
+          source: 'not reported by the endpoint',
+        };
     } catch (error) {
       if (options.signal?.aborted) throw this.mapError(error, model);
       this.logger?.debug({ err: error, model }, 'context window query failed');
+      // Not remembered: the next run asks again.
+      return { tokens: null, source: `the endpoint did not answer (${(error as Error).message})` };
     }
     capabilities.contextTokens = found.tokens;
     capabilities.contextSource = found.source;
