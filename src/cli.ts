@@ -41,6 +41,16 @@ export function buildProgram(): Command {
     .action(async (opts) => (await import('./commands/edit.ts')).edit(opts));
 
   program
+    .command('eval')
+    .description('run the edit-task suite against the configured endpoint and print a scorecard')
+    .option('--list', 'list the tasks and exit')
+    .option('--only <name...>', 'run only these tasks')
+    .option('--repeat <n>', 'runs of each task', '1')
+    .option('--out <file>', 'write the report as JSON')
+    .option('--keep', 'keep the fixtures and renders, and print where')
+    .action(async (opts) => (await import('./commands/eval.ts')).evalCommand(opts));
+
+  program
     .command('start')
     .description('everything in one process: bots for each configured platform, workers, embedded Redis')
     .action(async () => (await import('./commands/start.ts')).start());
