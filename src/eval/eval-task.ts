@@ -1,7 +1,7 @@
 /** @module What an eval task is: clips, one or more requests, a machine check of the result, and a reference answer. */
 import type { EditOutcome } from '../agent/run-edit.ts';
 import type { EvalFixtures, FixtureName } from './eval-fixtures.ts';
-import { brightness, type Frame, frameAt, meanColour, near, type Region } from './media-measure.ts';
+import { brightness, frameAt, meanColour, near, type Region } from './media-measure.ts';
 
 export interface CheckResult {
   name: string;
@@ -66,26 +66,6 @@ export async function colourAt(
     near(colour, target),
     `mean colour ${colour.map(Math.round).join(',')}`,
   );
-}
-
-/** The share of a region's pixels near a colour, at a time. */
-export function shareNear(
-  frame: Frame,
-  region: Region,
-  target: [number, number, number],
-  tolerance = 70,
-): number {
-  const [left, top, right, bottom] = region;
-  let hits = 0;
-  let n = 0;
-  for (let y = Math.floor(top * frame.height); y < Math.ceil(bottom * frame.height); y++) {
-    for (let x = Math.floor(left * frame.width); x < Math.ceil(right * frame.width); x++) {
-      const i = (y * frame.width + x) * 3;
-      if (near([frame.rgb[i], frame.rgb[i + 1], frame.rgb[i + 2]], target, tolerance)) hits += 1;
-      n += 1;
-    }
-  }
-  return hits / Math.max(1, n);
 }
 
 /** A region of the frame at a time is dark (faded to black) or bright. */

@@ -12,9 +12,16 @@ import {
   durationNear,
   type EvalTask,
   round,
-  shareNear,
 } from './eval-task.ts';
-import { CENTRE, changedShare, frameAt, meanColour, type Region, soundLevel } from './media-measure.ts';
+import {
+  CENTRE,
+  changedShare,
+  frameAt,
+  meanColour,
+  type Region,
+  shareNear,
+  soundLevel,
+} from './media-measure.ts';
 
 const SMALL = 'composition = new core.Composition({ width: 640, height: 360 });';
 const WHOLE_VIDEO = `const video = assets.find((a) => a.kind === 'video');

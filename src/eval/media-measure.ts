@@ -99,6 +99,22 @@ export function near(
   return colour.every((c, i) => Math.abs(c - target[i]) <= tolerance);
 }
 
+/** Share of a region's pixels near a colour (each channel within `tolerance`). */
+export function shareNear(
+  frame: Frame,
+  region: Region,
+  target: [number, number, number],
+  tolerance = 70,
+): number {
+  let hits = 0;
+  let n = 0;
+  for (const i of pixels(frame, region)) {
+    if (near([frame.rgb[i], frame.rgb[i + 1], frame.rgb[i + 2]], target, tolerance)) hits += 1;
+    n += 1;
+  }
+  return hits / Math.max(1, n);
+}
+
 /** Share of a region's pixels whose colour moved by more than `step` (any channel) from one frame to the other. */
 export function changedShare(a: Frame, b: Frame, region: Region, step = 60): number {
   let changed = 0;

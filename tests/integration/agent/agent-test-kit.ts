@@ -24,6 +24,16 @@ import { ffprobe } from '../../helpers/mp4-inspect.ts';
 
 const run = promisify(execFile);
 
+/** A code action keeping the first two seconds of the first video. */
+export const TRIM_CODE = `const v = assets.find((a) => a.kind === 'video');
+const layer = await composition.add(new core.Layer({ mode: 'SEQUENTIAL' }));
+await layer.add(new core.VideoClip(v.source, { range: [0, 2] }));
+console.log('trimmed to', composition.duration);`;
+
+/** A code action adding a centred title for the composition's length. */
+export const TITLE_CODE = `const texts = await composition.add(new core.Layer());
+await texts.add(new core.TextClip({ text: 'Hello', position: 'center', duration: composition.duration, font: { family: 'DejaVu Sans', size: 48 }, color: '#ffffff' }));`;
+
 export const AGENT_MODEL = 'agent-model';
 export const VISION_MODEL = 'vision-model';
 export const API_KEY = 'sk-test-agent';

@@ -29,16 +29,13 @@ import {
   GENEROUS_LIMITS,
   isSummaryRequest,
   probeVideo,
+  TITLE_CODE,
+  TRIM_CODE,
   tempDir,
   VISION_MODEL,
 } from './agent-test-kit.ts';
 
 const CHAT = '/v1/chat/completions';
-const TRIM_CODE = `const v = assets.find((a) => a.kind === 'video');
-const layer = await composition.add(new core.Layer({ mode: 'SEQUENTIAL' }));
-await layer.add(new core.VideoClip(v.source, { range: [0, 2] }));`;
-const TITLE_CODE = `const texts = await composition.add(new core.Layer());
-await texts.add(new core.TextClip({ text: 'Hello', position: 'center', duration: composition.duration, font: { family: 'DejaVu Sans', size: 48 }, color: '#ffff00' }));`;
 
 describe('runEdit against endpoints that behave like real ones', { timeout: 120_000 }, () => {
   let pool: BrowserPool;

@@ -30,19 +30,13 @@ import {
   GENEROUS_LIMITS,
   isSummaryRequest,
   probeVideo,
+  TITLE_CODE,
+  TRIM_CODE,
   tempDir,
   VISION_MODEL,
 } from './agent-test-kit.ts';
 
 const CHAT = '/v1/chat/completions';
-
-const TRIM_CODE = `const v = assets.find((a) => a.kind === 'video');
-const layer = await composition.add(new core.Layer({ mode: 'SEQUENTIAL' }));
-await layer.add(new core.VideoClip(v.source, { range: [0, 2] }));
-console.log('trimmed to', composition.duration);`;
-
-const TITLE_CODE = `const texts = await composition.add(new core.Layer());
-await texts.add(new core.TextClip({ text: 'Hello', position: 'center', duration: composition.duration, font: { family: 'DejaVu Sans', size: 48 }, color: '#ffffff' }));`;
 
 // Each case renders in real Chromium; two shared cores under load need more than the default minute.
 describe('runEdit with real Chromium and the OpenAI-compatible fake', { timeout: 120_000 }, () => {
