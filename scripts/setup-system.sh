@@ -8,6 +8,8 @@ command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# Speech for the transcription tests' spoken-word fixture; nothing at run time needs it.
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

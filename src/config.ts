@@ -14,6 +14,7 @@ const SECRET_VARS = new Set([
   'DIFFUSION_STUDIO_LICENSE_KEY',
   'CUTROOM_BROWSER_TOKEN',
   'CUTROOM_DASHBOARD_TOKEN',
+  'CUTROOM_TRANSCRIBE_API_KEY',
 ]);
 
 const optionalString = z
@@ -96,6 +97,10 @@ const EnvSchema = z.object({
   DIFFUSION_STUDIO_LICENSE_KEY: optionalString,
   CUTROOM_CONTEXT_TOKENS: optionalInt(1024, 10_000_000),
   CUTROOM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  CUTROOM_TRANSCRIBE_MODEL: optionalString,
+  CUTROOM_TRANSCRIBE_BASE_URL: url,
+  CUTROOM_TRANSCRIBE_API_KEY: optionalString,
+  CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB: int(1, 10_000, 25),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -155,6 +160,16 @@ export interface Config {
     maxWallMs: number;
     /** The agent loop's context budget in tokens; unset: the model's reported context, else 32768. */
     contextTokens?: number;
+  };
+  /** Speech to text through an OpenAI-compatible `/v1/audio/transcriptions`; unset: transcription is off. */
+  transcribe?: {
+    model: string;
+    /** @defaultValue the LLM's (`OPENAI_BASE_URL`) */
+    baseURL?: string;
+    /** @defaultValue the LLM's (`OPENAI_API_KEY`) */
+    apiKey?: string;
+    /** Largest file the endpoint accepts; longer audio is sent in parts. @defaultValue 25 MB, OpenAI's limit */
+    maxUploadBytes: number;
   };
 }
 
@@ -250,5 +265,13 @@ export function loadConfig(
       maxWallMs: e.CUTROOM_AGENT_MAX_SECONDS * 1000,
       contextTokens: e.CUTROOM_CONTEXT_TOKENS,
     },
+    transcribe: e.CUTROOM_TRANSCRIBE_MODEL
+      ? {
+          model: e.CUTROOM_TRANSCRIBE_MODEL,
+          baseURL: e.CUTROOM_TRANSCRIBE_BASE_URL ?? e.OPENAI_BASE_URL,
+          apiKey: e.CUTROOM_TRANSCRIBE_API_KEY ?? e.OPENAI_API_KEY,
+          maxUploadBytes: e.CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB * 1024 * 1024,
+        }
+      : undefined,
   };
 }

@@ -1,5 +1,6 @@
 /** @module The operator page: exposes the code-action API to the page driver and shows a live player for humans. */
 import type * as core from '@diffusionstudio/core';
+import { setInspection } from './asset-inspection.ts';
 import { codecSupport } from './codec-support.ts';
 import { audioSegments, cancelActiveRender, renderComposition } from './composition-renderer.ts';
 import { sampleFrames } from './frame-sampler.ts';
@@ -72,6 +73,7 @@ const api: OperatorApi = {
   cancelRender: () => cancelActiveRender(),
   codecSupport: (probes) => codecSupport(probes),
   summary: () => workspace.summary(),
+  setInspection: (request) => setInspection(workspace.assets, request),
 };
 
 Object.defineProperty(window, '__cutroom', {

@@ -9,6 +9,18 @@ export interface AssetDescriptor {
   width: number;
   height: number;
   hasAudio: boolean;
+  /** What inspect_media found, once it ran on this asset. */
+  inspected?: InspectedFields;
+}
+
+/** What inspect_media found in an asset, as code actions read it on `assets[i]`; all times in source seconds. */
+export interface InspectedFields {
+  /** Cut times: the first frame of each new shot. */
+  shots: number[];
+  /** Silent stretches, [start, end]. */
+  silences: [number, number][];
+  /** Spoken words; absent when transcription is off or failed. */
+  transcript?: { text: string; start: number; end: number }[];
 }
 
 export interface CodeActionResult {
@@ -97,4 +109,5 @@ export interface OperatorApi {
   cancelRender(): void;
   codecSupport(probes: CodecProbe[]): Promise<CodecSupport[]>;
   summary(): { outline: string; duration: number; width: number; height: number; clips: number };
+  setInspection(request: { asset: number; fields: InspectedFields }): void;
 }

@@ -1,7 +1,8 @@
 /** @module The page's editing state: the composition, the loaded assets, and running code actions against them. */
 import * as core from '@diffusionstudio/core';
+import { codeAsset } from './asset-inspection.ts';
 import { videoTrackOf } from './media-input.ts';
-import type { AssetDescriptor, CodeActionResult } from './protocol.ts';
+import type { AssetDescriptor, CodeActionResult, InspectedFields } from './protocol.ts';
 
 export interface PageAsset {
   name: string;
@@ -13,6 +14,7 @@ export interface PageAsset {
   hasAudio: boolean;
   /** Where the page fetched it from; lets the renderer hand audio back to ffmpeg by index. */
   url: string;
+  inspected?: InspectedFields;
 }
 
 const AsyncFunction = (async () => {}).constructor as new (
@@ -115,7 +117,7 @@ export class Workspace {
     const scope = { composition: this.composition };
     const body = `${PROLOGUE}${code}\n} finally { __scope.composition = composition; }\n//# sourceURL=code-action.js`;
     const fn = new AsyncFunction('core', 'assets', 'console', '__scope', body);
-    const assets = Object.freeze(this.assets.map(({ url: _url, ...asset }) => Object.freeze({ ...asset })));
+    const assets = Object.freeze(this.assets.map(codeAsset));
     let failure: unknown;
     try {
       await fn(this.coreScope, assets, makeConsole(logs), scope);

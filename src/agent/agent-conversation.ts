@@ -17,6 +17,8 @@ export const AgentConversationSchema = z.object({
   duration: z.number().nonnegative(),
   /** What the frames are checked against: the request, and the answers so far. */
   goal: z.string(),
+  /** The thread's requests in force (the version's `requests` when the run renders). */
+  requests: z.array(z.string()),
 });
 
 export type AgentConversation = Omit<z.infer<typeof AgentConversationSchema>, 'messages'> & {

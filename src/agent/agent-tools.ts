@@ -1,4 +1,4 @@
-/** @module The four agent tools as OpenAI function definitions, and validation of the arguments a model sends. */
+/** @module The agent tools as OpenAI function definitions, and validation of the arguments a model sends. */
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { readToolArguments } from './repair-tool-arguments.ts';
@@ -8,6 +8,14 @@ export const ToolArgumentSchemas = {
   search_docs: z.object({ query: z.string().trim().min(1, 'query must not be empty') }),
   visual_feedback: z.object({ goal: z.string().optional() }),
   render: z.object({}),
+  inspect_media: z
+    .object({
+      asset: z.number().int().min(0),
+      question: z.string().trim().min(1, 'question must not be empty').optional(),
+      from: z.number().min(0).optional(),
+      to: z.number().positive().optional(),
+    })
+    .refine((a) => a.from === undefined || a.to === undefined || a.from < a.to, 'from must be before to'),
 } as const;
 
 export type ToolName = keyof typeof ToolArgumentSchemas;
@@ -18,6 +26,7 @@ export type ParsedToolCall =
   | { ok: true; name: 'search_docs'; args: ToolArguments<'search_docs'> }
   | { ok: true; name: 'visual_feedback'; args: ToolArguments<'visual_feedback'> }
   | { ok: true; name: 'render'; args: ToolArguments<'render'> }
+  | { ok: true; name: 'inspect_media'; args: ToolArguments<'inspect_media'> }
   | { ok: false; name: string; error: string };
 
 export const AGENT_TOOLS: ChatCompletionTool[] = [
@@ -76,6 +85,32 @@ export const AGENT_TOOLS: ChatCompletionTool[] = [
       parameters: { type: 'object', properties: {}, additionalProperties: false },
     },
   },
+  {
+    type: 'function',
+    function: {
+      name: 'inspect_media',
+      description:
+        'Look at and listen to an uploaded clip itself (not your composition): its shot changes, silent stretches, loudness and, when transcription is on, the spoken words with times. Also puts them on assets[asset] as shots, silences and transcript for your code. With a question, a vision model looks at frames of the clip between from and to (at most one a second, at most 30) and answers with times. Cheap and cached: call it before edits that depend on what is in the footage.',
+      parameters: {
+        type: 'object',
+        properties: {
+          asset: { type: 'integer', minimum: 0, description: 'Index into assets.' },
+          question: {
+            type: 'string',
+            description: 'What to find out from the picture, e.g. "when does the goalkeeper dive?"',
+          },
+          from: {
+            type: 'number',
+            minimum: 0,
+            description: 'Source seconds where frames for the question start.',
+          },
+          to: { type: 'number', minimum: 0, description: 'Source seconds where they end.' },
+        },
+        required: ['asset'],
+        additionalProperties: false,
+      },
+    },
+  },
 ];
 
 /** A valid call may carry `repair`: its arguments were not valid JSON and were read as this says. */
@@ -132,5 +167,7 @@ function example(name: ToolName): string {
       return '{"goal": "..."} (goal optional)';
     case 'render':
       return '{}';
+    case 'inspect_media':
+      return '{"asset": 0, "question": "...", "from": 0, "to": 10} (question, from, to optional)';
   }
 }

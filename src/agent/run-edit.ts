@@ -22,12 +22,19 @@ import type { AgentUsage, Version } from '../queue/types.ts';
 import { AgentBudget, type AgentLimits, type LimitHit, type LimitName } from './agent-budget.ts';
 import type { AgentConversation } from './agent-conversation.ts';
 import type { AgentProgress, AgentProgressListener } from './agent-progress.ts';
-import { AGENT_SYSTEM_PROMPT, firstUserMessage, textToolProtocol } from './agent-prompts.ts';
+import {
+  AGENT_SYSTEM_PROMPT,
+  firstUserMessage,
+  requestWithEarlier,
+  textToolProtocol,
+} from './agent-prompts.ts';
 import { AGENT_TOOLS, parseToolCall, type ReadToolCall } from './agent-tools.ts';
 import { ContextWindow, estimateTokens } from './context-window.ts';
 import { DocsSearch, formatDocHits } from './docs-search.ts';
 import { summariseEdit } from './edit-summary.ts';
 import { capabilitiesOf, toolsRefusal } from './endpoint-capabilities.ts';
+import { MediaInspector } from './inspect-media.ts';
+import { InspectMediaTool } from './inspect-media-tool.ts';
 import type { ChatResult, LlmClient, LlmUsage } from './llm-client.ts';
 import { readTextToolCalls, type TextToolCall } from './text-tool-calls.ts';
 import { describeVerdict, type Verdict } from './verdict.ts';
@@ -63,6 +70,8 @@ export interface RunEditOptions {
   renderTimeoutMs?: number;
   /** Most frames sent to the vision model; longer compositions are sampled evenly instead of at 1 fps. @defaultValue 30 */
   maxFrames?: number;
+  /** Measures the source clips for inspect_media. @defaultValue in-memory cache, transcription off */
+  inspector?: MediaInspector;
 }
 
 export type EditUsage = AgentUsage;
@@ -90,6 +99,8 @@ export interface EditOutcome {
   outline: string;
   /** Set with `question`: store it and pass it back as `resume` with the user's reply. */
   conversation?: AgentConversation;
+  /** The thread's requests still in force, oldest first, this one last: store them in the version. */
+  requests: string[];
 }
 
 /** The context budget when neither CUTROOM_CONTEXT_TOKENS nor the endpoint says. */
@@ -112,6 +123,7 @@ export async function runEdit(options: RunEditOptions): Promise<EditOutcome> {
 class EditRun {
   private readonly budget: AgentBudget;
   private readonly docs: DocsSearch;
+  private readonly inspectMedia: InspectMediaTool;
   private readonly wallSignal: AbortSignal;
   private readonly signal: AbortSignal;
   private readonly logger: Logger;
@@ -119,6 +131,8 @@ class EditRun {
   /** Sized in prepare(): the configured budget, else what the endpoint reports. */
   private context!: ContextWindow;
   private opening: Promise<EditSession> | undefined;
+  /** Set once the page is open, with the clips loaded and the starting script replayed. */
+  private session: EditSession | undefined;
   private script: string[];
   private readonly verdicts: Verdict[] = [];
   private readonly previewPaths: string[] = [];
@@ -132,7 +146,10 @@ class EditRun {
   private autoCheckedRevision: number | undefined;
   private sampled: { revision: number; sample: SampleResult } | undefined;
   private current: { outline: string; duration: number };
+  /** What the frames are checked against: the request, the earlier ones in force, and answers to questions. */
   private readonly goal: string;
+  /** The thread's requests still in force, oldest first, this one last. */
+  private readonly requestsInForce: string[];
   private lastText = '';
   private nudges = 0;
   /** The endpoint refuses tool definitions: tools are called in plain text. */
@@ -151,18 +168,27 @@ class EditRun {
         logger: this.logger,
         embedder: llm.embeddingModel ? (texts, { signal }) => llm.embed(texts, { signal }) : undefined,
       });
+    this.inspectMedia = new InspectMediaTool({
+      inspector: options.inspector ?? new MediaInspector({ logger: this.logger }),
+      assets: options.assets,
+      llm: options.llm,
+      logger: this.logger,
+    });
     this.textTools = capabilitiesOf(llm.endpoint, llm.model).tools === false;
     if (resume) {
       this.script = [...resume.script];
       this.current = { outline: resume.outline, duration: resume.duration };
       this.changedBefore = resume.changed;
       this.goal = `${resume.goal}\nThe user then said: ${request.prompt}`;
+      this.requestsInForce = [...resume.requests];
       if (resume.approved) this.approve();
     } else {
       this.script = [...(base?.script ?? [])];
       this.current = { outline: base?.outline ?? '', duration: base?.durationSeconds ?? 0 };
       this.changedBefore = false;
-      this.goal = request.prompt;
+      const earlier = base?.requests ?? (base ? [base.prompt] : []);
+      this.goal = requestWithEarlier(request.prompt, earlier);
+      this.requestsInForce = [...earlier, request.prompt];
       // The base version passed its own visual check when it was made.
       if (base?.render) this.approve();
     }
@@ -351,6 +377,16 @@ class EditRun {
         return { text: await this.runCode(parsed.args.code, step) };
       case 'visual_feedback':
         return { text: await this.visualFeedback(step, parsed.args.goal) };
+      case 'inspect_media': {
+        const what = parsed.args.question ? 'Looking at' : 'Inspecting';
+        this.progress({ stage: 'editing', step, text: `${what} clip ${parsed.args.asset + 1}…` });
+        const result = await this.inspectMedia.run(parsed.args, {
+          session: this.session,
+          signal: this.signal,
+        });
+        if (result.usage) this.budget.recordLlmCall(result.usage);
+        return { text: result.text };
+      }
       case 'render': {
         if (!this.isApproved()) {
           return {
@@ -635,8 +671,11 @@ class EditRun {
 
   private async openPage(): Promise<EditSession> {
     const session = await this.options.openSession({ signal: this.signal });
-    await session.loadAssets(this.options.assets, { signal: this.signal });
+    // With what inspect_media found so far, and what the script about to be replayed reads.
+    const loadable = await this.inspectMedia.assetsFor(this.script, { signal: this.signal });
+    await session.loadAssets(loadable, { signal: this.signal });
     if (this.script.length > 0) await this.replay(session);
+    this.session = session;
     return session;
   }
 
@@ -689,6 +728,7 @@ class EditRun {
       outline: this.current.outline,
       duration: this.current.duration,
       goal: this.goal,
+      requests: [...this.requestsInForce],
     };
   }
 
@@ -727,6 +767,7 @@ class EditRun {
       previewPaths: [...this.previewPaths],
       usage: this.usage(),
       outline: this.current.outline,
+      requests: [...this.requestsInForce],
     };
   }
 }

@@ -8,6 +8,7 @@ import type {
   CodeActionResult,
   CodecProbe,
   CodecSupport,
+  InspectedFields,
   OperatorApi,
   RenderResponse,
 } from '../../operator-ui/src/protocol.ts';
@@ -102,6 +103,7 @@ export class PageEditSession implements EditSession {
       width: asset.width,
       height: asset.height,
       hasAudio: asset.hasAudio,
+      inspected: asset.inspected,
     }));
     await this.call('loadAssets', descriptors, {
       timeoutMs: options.timeoutMs ?? this.timeouts.loadTimeoutMs,
@@ -299,6 +301,19 @@ export class PageEditSession implements EditSession {
       userMessage: 'Rendering failed inside the video engine.',
       retryable: true,
     });
+  }
+
+  async setInspection(asset: number, fields: InspectedFields, options: WaitOptions = {}): Promise<void> {
+    await this.call(
+      'setInspection',
+      { asset, fields },
+      {
+        timeoutMs: options.timeoutMs ?? this.timeouts.loadTimeoutMs,
+        signal: options.signal,
+      },
+    );
+    // A replacement page loads the descriptors again: it must see the fields too.
+    this.descriptors[asset].inspected = fields;
   }
 
   /** Which WebCodecs encoders and decoders the page's browser has. */

@@ -1,4 +1,5 @@
 /** @module What an edit session in the browser offers the agent and the CLI. */
+import type { InspectedFields } from '../../operator-ui/src/protocol.ts';
 import type { StoredAsset } from '../queue/types.ts';
 
 /** Every wait on the browser takes these; defaults live in the pool options. */
@@ -10,6 +11,8 @@ export interface WaitOptions {
 /** An asset ready to load into a page: the stored metadata plus where its bytes are on disk. */
 export interface LoadableAsset extends StoredAsset {
   path: string;
+  /** What inspect_media found in it earlier, for code actions that read it (a replayed script). */
+  inspected?: InspectedFields;
 }
 
 /** The contract's code-action result. */
@@ -78,6 +81,8 @@ export interface EditSession {
   runCode(code: string, options?: WaitOptions): Promise<CodeResult>;
   sample(options?: SampleOptions): Promise<SampleResult>;
   render(options: RenderOptions): Promise<RenderResult>;
+  /** Puts what inspect_media found on `assets[asset]` for later code actions (and replays after page loss). */
+  setInspection(asset: number, fields: InspectedFields, options?: WaitOptions): Promise<void>;
   /** Gives the session back; its context is discarded, never reused by another job. */
   release(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AgentConversation, parseAgentConversation } from '../agent/agent-conversation.ts';
 import type { AgentProgress } from '../agent/agent-progress.ts';
+import { MediaInspector } from '../agent/inspect-media.ts';
 import { LlmClient } from '../agent/llm-client.ts';
 import { LocalVersionStore } from '../agent/local-version-store.ts';
 import { runEdit } from '../agent/run-edit.ts';
@@ -116,6 +117,10 @@ export async function edit(
       llm,
       limits: config.agent,
       outDir,
+      inspector: MediaInspector.fromConfig(config, {
+        cacheDir: path.join(stateDir, 'inspections'),
+        logger,
+      }),
       onProgress: (event) => {
         // Every percent is too chatty for a terminal log; tens are enough.
         if (event.stage === 'rendering' && event.percent !== undefined && event.percent % 10 !== 0) return;
@@ -189,6 +194,7 @@ function toVersion(
     summary: outcome.summary,
     durationSeconds: outcome.durationSeconds,
     createdAt: Date.now(),
+    requests: outcome.requests,
     usage: outcome.usage,
     outline: outcome.outline,
   };

@@ -1,4 +1,4 @@
-/** @module Runs ffmpeg with a timeout and a signal, keeping the tail of its log for error messages. */
+/** @module Runs ffmpeg and ffprobe with a timeout and a signal, keeping the tail of their log for error messages. */
 import { spawn } from 'node:child_process';
 import { CutroomError, ErrorCode } from '../errors.ts';
 
@@ -8,24 +8,48 @@ export interface RunFfmpegOptions {
   timeoutMs?: number;
   /** Which operation this is, for error messages (e.g. `finish render`). */
   label: string;
+  /** Receives what the program writes to stdout (`-f rawvideo -`, `metadata=print:file=-`); unset: ignored. */
+  onStdout?: (chunk: Buffer) => void;
+  /** Working directory, so filters can name files without filtergraph escaping. @defaultValue this process's */
+  cwd?: string;
 }
 
 const LOG_TAIL_CHARS = 2000;
 
 export function runFfmpeg(args: string[], options: RunFfmpegOptions): Promise<void> {
+  return runTool('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], options);
+}
+
+/** Runs ffprobe (which has no `-nostdin`) and resolves with everything it printed to stdout. */
+export async function runFfprobe(
+  args: string[],
+  options: Omit<RunFfmpegOptions, 'onStdout'>,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  await runTool('ffprobe', ['-hide_banner', '-loglevel', 'error', ...args], {
+    ...options,
+    onStdout: (chunk) => chunks.push(chunk),
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function runTool(program: 'ffmpeg' | 'ffprobe', args: string[], options: RunFfmpegOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 300_000;
+  if (options.signal?.aborted) return Promise.reject(options.signal.reason ?? new Error('aborted'));
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const child = spawn(program, args, {
+      cwd: options.cwd,
+      stdio: ['ignore', options.onStdout ? 'pipe' : 'ignore', 'pipe'],
     });
+    if (options.onStdout) child.stdout?.on('data', options.onStdout);
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-LOG_TAIL_CHARS);
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
-        new CutroomError(ErrorCode.FfmpegFailed, `${options.label}: ffmpeg exceeded ${timeoutMs} ms`, {
+        new CutroomError(ErrorCode.FfmpegFailed, `${options.label}: ${program} exceeded ${timeoutMs} ms`, {
           retryable: true,
         }),
       );
@@ -39,7 +63,7 @@ export function runFfmpeg(args: string[], options: RunFfmpegOptions): Promise<vo
         error.code === 'ENOENT'
           ? new CutroomError(
               ErrorCode.ToolMissing,
-              'ffmpeg is not installed (run: npm run setup, or apt-get install ffmpeg)',
+              `${program} is not installed (run: npm run setup, or apt-get install ffmpeg)`,
             )
           : new CutroomError(ErrorCode.FfmpegFailed, `${options.label}: ${error.message}`, { cause: error }),
       );
@@ -55,7 +79,7 @@ export function runFfmpeg(args: string[], options: RunFfmpegOptions): Promise<vo
         reject(
           new CutroomError(
             ErrorCode.FfmpegFailed,
-            `${options.label}: ffmpeg exited with ${code ?? signal}: ${stderr.trim() || '(no output)'}`,
+            `${options.label}: ${program} exited with ${code ?? signal}: ${stderr.trim() || '(no output)'}`,
             { userMessage: 'The video could not be finished. Please try again.' },
           ),
         );

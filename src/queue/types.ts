@@ -61,6 +61,8 @@ export interface Version {
   createdAt: number;
   /** The request that made it: appending twice for one request (a retried job) keeps one version. */
   requestId?: string;
+  /** The thread's requests this version fulfils, oldest first, its own `prompt` last (a follow-up is checked against all). */
+  requests?: string[];
   /** What the agent run that made it used. */
   usage?: AgentUsage;
   /** `composition.toString()` of the result: a follow-up tells the model what is there without opening a browser. */

@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { MediaInspector } from '../agent/inspect-media.ts';
 import { LlmClient } from '../agent/llm-client.ts';
 import { runEdit } from '../agent/run-edit.ts';
 import type { Verdict } from '../agent/verdict.ts';
@@ -22,14 +23,25 @@ export interface EditProcessorDeps {
   pool: BrowserPool;
   /** @defaultValue built from `config.openai` */
   llm?: LlmClient;
+  /** @defaultValue from `config.transcribe`, caching in the artifact store's `inspections/` */
+  inspector?: MediaInspector;
 }
 
 /** How long a job waits for a browser session before it is retried later. */
 const ACQUIRE_TIMEOUT_MS = 120_000;
 
 export function createEditProcessor(deps: EditProcessorDeps): EditProcessor {
+  // One per worker process: its in-memory cache serves every job the worker runs.
+  const inspector =
+    deps.inspector ??
+    MediaInspector.fromConfig(deps.config, {
+      cacheDir: path.join(deps.artifacts.root, 'inspections'),
+      logger: deps.logger,
+    });
   return async function processEdit(request, context) {
-    return request.kind === 'undo' ? undo(deps, request, context) : edit(deps, request, context);
+    return request.kind === 'undo'
+      ? undo(deps, request, context)
+      : edit({ ...deps, inspector }, request, context);
   };
 }
 
@@ -106,6 +118,7 @@ async function edit(
         return session;
       },
       llm,
+      inspector: deps.inspector,
       limits: config.agent,
       outDir,
       signal: context.signal,
@@ -179,6 +192,7 @@ async function edit(
       durationSeconds: outcome.durationSeconds,
       createdAt: Date.now(),
       requestId: request.id,
+      requests: outcome.requests,
       usage: outcome.usage,
       outline: outcome.outline,
     });

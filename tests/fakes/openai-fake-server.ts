@@ -1,4 +1,4 @@
-/** @module A protocol-level fake of an OpenAI-compatible API (chat completions, embeddings, models) that tests script. */
+/** @module A protocol-level fake of an OpenAI-compatible API (chat completions, embeddings, models, transcriptions) that tests script. */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -132,6 +132,37 @@ export interface FakeModelTraits {
   reportContext?: 'vllm' | 'ollama' | 'none';
 }
 
+/** A `/v1/audio/transcriptions` request as received: its multipart fields and the uploaded file. */
+export interface RecordedTranscriptionRequest {
+  model: string;
+  /** Every text field by name, repeated names (`timestamp_granularities[]`) collected in order. */
+  fields: Record<string, string[]>;
+  file?: { name: string; type: string; bytes: Buffer };
+  headers: IncomingMessage['headers'];
+}
+
+/** A transcription in OpenAI's verbose_json shape (every part optional, to play servers that leave some out). */
+export interface FakeTranscription {
+  text?: string;
+  language?: string;
+  duration?: number;
+  words?: Array<{ word: string; start: number; end: number }>;
+  segments?: Array<{
+    start: number;
+    end: number;
+    text: string;
+    words?: Array<{ word: string; start: number; end: number }>;
+  }>;
+  delayMs?: number;
+}
+
+export type FakeTranscriptionResponder =
+  | FakeTranscription
+  | { fault: FakeFault }
+  | ((
+      request: RecordedTranscriptionRequest,
+    ) => FakeTranscription | { fault: FakeFault } | Promise<FakeTranscription | { fault: FakeFault }>);
+
 export interface OpenAiFakeServerOptions {
   /** When set, any other bearer token gets 401 `invalid_api_key`. */
   apiKey?: string;
@@ -153,6 +184,8 @@ export class OpenAiFakeServer {
   readonly requests: RecordedRequest[] = [];
   /** Every chat completion request received, in order (also those answered with a fault). */
   readonly chatRequests: RecordedChatRequest[] = [];
+  /** Every transcription request received, in order (also those answered with a fault). */
+  readonly transcriptionRequests: RecordedTranscriptionRequest[] = [];
   /** The base URL to give the `openai` client, ending in `/v1`. */
   baseURL = '';
 
@@ -161,6 +194,7 @@ export class OpenAiFakeServer {
   private readonly modelQueues = new Map<string, FakeChatResponder[]>();
   private readonly faults: PendingFault[] = [];
   private fallback: FakeChatResponder | undefined;
+  private transcriber: FakeTranscriptionResponder | undefined;
   private closing: Promise<void> | undefined;
   private readonly embed: EmbedFunction;
   private readonly receivedAt = new WeakMap<IncomingMessage, number>();
@@ -218,6 +252,12 @@ export class OpenAiFakeServer {
     return this;
   }
 
+  /** Answers every `/v1/audio/transcriptions` request (unset: 500 saying nothing is scripted). */
+  setTranscriber(responder: FakeTranscriptionResponder | undefined): this {
+    this.transcriber = responder;
+    return this;
+  }
+
   /** Drops pending faults, queued answers and the fallback. */
   reset(): this {
     this.queue.length = 0;
@@ -246,9 +286,13 @@ export class OpenAiFakeServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
     this.receivedAt.set(req, performance.now());
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (req.method === 'POST' && path === '/v1/audio/transcriptions') {
+      return this.answerTranscription(req, path, bytes, res);
+    }
+    const raw = bytes.toString('utf8');
     let body: unknown;
     try {
       body = raw.length > 0 ? JSON.parse(raw) : undefined;
@@ -372,6 +416,79 @@ export class OpenAiFakeServer {
       parameters,
       model_info: { 'general.architecture': 'llama', 'llama.context_length': 131072 },
     });
+  }
+
+  /** Multipart in, verbose_json out; key, model and faults are checked as for chat. */
+  private async answerTranscription(
+    req: IncomingMessage,
+    path: string,
+    bytes: Buffer,
+    res: ServerResponse,
+  ): Promise<void> {
+    const form = await new Request('http://fake/', {
+      method: 'POST',
+      headers: { 'content-type': String(req.headers['content-type'] ?? '') },
+      body: new Uint8Array(bytes),
+    })
+      .formData()
+      .catch(() => undefined);
+    if (!form) {
+      return this.reply(req, path, undefined, res, 400, {
+        error: { message: 'body is not multipart/form-data', type: 'invalid_request_error' },
+      });
+    }
+    const fields: Record<string, string[]> = {};
+    let file: RecordedTranscriptionRequest['file'];
+    for (const [name, value] of form.entries()) {
+      if (typeof value === 'string') fields[name] = [...(fields[name] ?? []), value];
+      else file = { name: value.name, type: value.type, bytes: Buffer.from(await value.arrayBuffer()) };
+    }
+    const recorded: RecordedTranscriptionRequest = {
+      model: fields.model?.[0] ?? '',
+      fields,
+      file,
+      headers: req.headers,
+    };
+    this.transcriptionRequests.push(recorded);
+    const body = {
+      fields,
+      file: file ? { name: file.name, type: file.type, size: file.bytes.length } : undefined,
+    };
+
+    const fault = this.takeFault(path);
+    if (fault) return this.sendFault(req, path, body, res, fault);
+    if (this.options.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+      return this.sendFault(req, path, body, res, {
+        status: 401,
+        code: 'invalid_api_key',
+        message: 'Incorrect API key provided.',
+      });
+    }
+    if (this.options.models && !this.options.models.includes(recorded.model)) {
+      return this.sendFault(req, path, body, res, {
+        status: 404,
+        code: 'model_not_found',
+        message: `The model \`${recorded.model}\` does not exist or you do not have access to it.`,
+      });
+    }
+    if (!file) {
+      return this.reply(req, path, body, res, 400, {
+        error: { message: "Missing required parameter: 'file'.", type: 'invalid_request_error' },
+      });
+    }
+    const responder = this.transcriber;
+    if (!responder) {
+      return this.sendFault(req, path, body, res, {
+        status: 500,
+        message: 'openai fake: no transcriber scripted (setTranscriber)',
+        retryAfterMs: null,
+      });
+    }
+    const answer = typeof responder === 'function' ? await responder(recorded) : responder;
+    if ('fault' in answer) return this.sendFault(req, path, body, res, answer.fault);
+    const { delayMs, ...transcription } = answer;
+    if (delayMs) await sleep(delayMs);
+    this.reply(req, path, body, res, 200, { task: 'transcribe', ...transcription });
   }
 
   private takeFault(path: string): PendingFault | undefined {
@@ -633,11 +750,11 @@ function defaultFaultMessage(status: number): string {
   return `Request failed with status ${status}.`;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

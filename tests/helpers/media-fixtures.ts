@@ -108,8 +108,11 @@ export class MediaFixtures {
   }
 }
 
-/** Average RGB of a JPEG or PNG image (decoded by ffmpeg), optionally of a centred box. */
-export async function averageColour(image: Buffer | string): Promise<[number, number, number]> {
+/** Average RGB of a JPEG or PNG image (decoded by ffmpeg), optionally of a region of it. */
+export async function averageColour(
+  image: Buffer | string,
+  region?: { x: number; y: number; width: number; height: number },
+): Promise<[number, number, number]> {
   const dir = await mkdtemp(path.join(tmpdir(), 'cutroom-px-'));
   try {
     const file = typeof image === 'string' ? image : path.join(dir, 'frame.jpg');
@@ -123,7 +126,7 @@ export async function averageColour(image: Buffer | string): Promise<[number, nu
         '-i',
         file,
         '-vf',
-        'scale=16:16',
+        region ? `crop=${region.width}:${region.height}:${region.x}:${region.y},scale=16:16` : 'scale=16:16',
         '-f',
         'rawvideo',
         '-pix_fmt',

@@ -50,4 +50,44 @@ describe('loadConfig', () => {
     expect(config.browser.wsEndpoints).toEqual(['ws://a:9223/', 'ws://b:9223/']);
     expect(config.slack?.allowedChannels).toEqual(['C1', 'C2']);
   });
+
+  it('leaves transcription off until a model is named', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-1' }, { readDotenv: false }).transcribe).toBeUndefined();
+  });
+
+  it("sends transcriptions to the LLM's endpoint and key unless told otherwise", () => {
+    const llm = { OPENAI_API_KEY: 'sk-llm', OPENAI_BASE_URL: 'http://llm:8000/v1' };
+    const same = loadConfig({ ...llm, CUTROOM_TRANSCRIBE_MODEL: 'whisper-1' }, { readDotenv: false });
+    expect(same.transcribe).toEqual({
+      model: 'whisper-1',
+      baseURL: 'http://llm:8000/v1',
+      apiKey: 'sk-llm',
+      maxUploadBytes: 25 * 1024 * 1024,
+    });
+    const own = loadConfig(
+      {
+        ...llm,
+        CUTROOM_TRANSCRIBE_MODEL: 'Systran/faster-whisper-small',
+        CUTROOM_TRANSCRIBE_BASE_URL: 'http://stt:8000/v1',
+        CUTROOM_TRANSCRIBE_API_KEY: 'stt-key',
+        CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB: '100',
+      },
+      { readDotenv: false },
+    );
+    expect(own.transcribe).toEqual({
+      model: 'Systran/faster-whisper-small',
+      baseURL: 'http://stt:8000/v1',
+      apiKey: 'stt-key',
+      maxUploadBytes: 100 * 1024 * 1024,
+    });
+  });
+
+  it('never repeats the transcription key in its error message', () => {
+    const error = configError({
+      CUTROOM_TRANSCRIBE_API_KEY: 'stt-secret',
+      CUTROOM_TRANSCRIBE_BASE_URL: 'nope',
+    });
+    expect(error.message).toContain('CUTROOM_TRANSCRIBE_BASE_URL must be a URL');
+    expect(error.message).not.toContain('stt-secret');
+  });
 });

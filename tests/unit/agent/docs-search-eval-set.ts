@@ -65,4 +65,18 @@ export const DOCS_EVAL_SET: DocsEvalCase[] = [
   { query: 'are times in seconds or milliseconds', expected: 'time-layers-and-the-timeline' },
   { query: 'coloured box behind the text', expected: 'shapes-bars-boxes-and-colour-backgrounds' },
   { query: 'log the clip bounds to debug placement', expected: 'inspect-and-debug' },
+  { query: 'cut out the pauses and silences', expected: 'remove-the-pauses-cut-the-silences-jump-cuts' },
+  { query: 'add captions of what he says', expected: 'captions-from-speech-the-transcript-word-by-word' },
+  {
+    query: 'keep only the part where the dog catches the ball',
+    expected: 'keep-the-part-where-something-happens-the-best-part',
+  },
+  {
+    query: 'one second of every shot for a trailer',
+    expected: 'cut-on-the-shots-one-piece-of-every-shot-trim-at-shot-changes',
+  },
+  {
+    query: 'where are the scene changes in the clip',
+    expected: 'look-at-the-footage-first-inspect-media-shots-silences-transcript',
+  },
 ];
