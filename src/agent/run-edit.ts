@@ -155,6 +155,8 @@ class EditRun {
   /** The endpoint refuses tool definitions: tools are called in plain text. */
   private textTools: boolean;
   private truncationReported = false;
+  /** Prompt tokens of the last agent call: as estimated here, and as the endpoint read them. */
+  private lastPrompt: { sent: number; read: number } | undefined;
 
   constructor(private readonly options: RunEditOptions) {
     const { base, resume, request, llm } = options;
@@ -326,17 +328,25 @@ class EditRun {
   }
 
   /**
-   * A server that silently cuts the prompt (Ollama beyond its `num_ctx`) reads far fewer tokens than were sent: say
-   * so once, and keep later requests within what it reads.
+   * A server that silently cuts the prompt (Ollama beyond its `num_ctx`) reads the same number of tokens call after
+   * call while more is sent: then say so once, and keep later requests within what it reads. A single low count is
+   * not enough: tokenizers differ (numbers above all), and some servers count only the prompt they had not cached.
    */
   private noticeTruncation(sentTokens: number, usage: LlmUsage): void {
-    if (usage.promptTokens <= 0 || sentTokens <= 1.5 * usage.promptTokens || sentTokens < 2000) return;
+    const previous = this.lastPrompt;
+    this.lastPrompt = { sent: sentTokens, read: usage.promptTokens };
+    if (!previous || usage.promptTokens <= 0 || sentTokens < 2000 || sentTokens <= 1.5 * usage.promptTokens)
+      return;
+    const capped =
+      Math.abs(usage.promptTokens - previous.read) <= 0.02 * previous.read &&
+      sentTokens > 1.1 * previous.sent;
+    if (!capped) return;
     this.context.narrow(usage.promptTokens);
     if (this.truncationReported) return;
     this.truncationReported = true;
     this.logger.warn(
       { model: this.options.llm.model, sentTokens, promptTokens: usage.promptTokens },
-      'the endpoint read far fewer prompt tokens than were sent: it is cutting the prompt (Ollama: raise num_ctx or OLLAMA_CONTEXT_LENGTH); later requests are kept within what it reads. Set CUTROOM_CONTEXT_TOKENS to the real window',
+      'the endpoint reads the same number of prompt tokens however many are sent: it is cutting the prompt (Ollama: raise num_ctx or OLLAMA_CONTEXT_LENGTH); later requests are kept within what it reads. Set CUTROOM_CONTEXT_TOKENS to the real window',
     );
   }
 

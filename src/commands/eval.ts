@@ -4,6 +4,7 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MediaInspector } from '../agent/inspect-media.ts';
 import { LlmClient } from '../agent/llm-client.ts';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { loadConfig } from '../config.ts';
@@ -67,6 +68,8 @@ export async function evalCommand(
       workDir,
       logger,
       signal: controller.signal,
+      inspector: MediaInspector.fromConfig(config, { logger }),
+      transcription: config.transcribe !== undefined,
       onResult: (r) =>
         say(`  ${r.task}${repeat > 1 ? ` #${r.run}` : ''}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`),
     });

@@ -11,10 +11,10 @@ export interface CheckResult {
 }
 
 /**
- * The answer the scripted model gives for one request: run these code actions, check and render; or reply with
- * this text and change nothing.
+ * The answer the scripted model gives for one request: inspect these assets (by index), run these code actions, check
+ * and render; or reply with this text and change nothing.
  */
-export type OracleTurn = { code: string[] } | { reply: string };
+export type OracleTurn = { inspect?: number[]; code: string[] } | { reply: string };
 
 export interface EvalTask {
   /** Short and unique: `--only` takes it. */

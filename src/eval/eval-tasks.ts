@@ -155,8 +155,9 @@ export const EVAL_TASKS: EvalTask[] = [
     expects: 'render',
     oracle: [
       {
+        inspect: [0],
         code: [
-          `${SMALL}\n${WHOLE_VIDEO}\nconst captions = await composition.add(new core.Layer());\nfor (const word of video.transcript ?? []) {\n  await captions.add(new core.TextClip({ text: word.text, x: '50%', y: '88%', align: 'center', baseline: 'bottom', font: { family: 'DejaVu Sans', size: 28, weight: 'bold' }, color: '#ffffff', delay: word.start, duration: Math.max(0.1, word.end - word.start) }));\n}`,
+          `${SMALL}\n${WHOLE_VIDEO}\nconst captions = await composition.add(new core.Layer());\nfor (const word of video.transcript) {\n  await captions.add(new core.TextClip({ text: word.text, x: '50%', y: '88%', align: 'center', baseline: 'bottom', font: { family: 'DejaVu Sans', size: 28, weight: 'bold' }, color: '#ffffff', delay: word.start, duration: Math.max(0.1, word.end - word.start) }));\n}`,
         ],
       },
     ],
@@ -284,8 +285,9 @@ export const EVAL_TASKS: EvalTask[] = [
     expects: 'render',
     oracle: [
       {
+        inspect: [0],
         code: [
-          `${SMALL}\nconst video = assets[0];\nconst silences = video.silences ?? [[1, 2], [3, 4]];\nconst keep = [];\nlet at = 0;\nfor (const [from, to] of silences) {\n  if (from - at > 0.05) keep.push([at, from]);\n  at = to;\n}\nif (video.duration - at > 0.05) keep.push([at, video.duration]);\nconst layer = await composition.add(new core.Layer({ mode: 'SEQUENTIAL' }));\nfor (const range of keep) await layer.add(new core.VideoClip(video.source, { range }));`,
+          `${SMALL}\nconst video = assets[0];\nconst silences = video.silences;\nconst keep = [];\nlet at = 0;\nfor (const [from, to] of silences) {\n  if (from - at > 0.05) keep.push([at, from]);\n  at = to;\n}\nif (video.duration - at > 0.05) keep.push([at, video.duration]);\nconst layer = await composition.add(new core.Layer({ mode: 'SEQUENTIAL' }));\nfor (const range of keep) await layer.add(new core.VideoClip(video.source, { range }));`,
         ],
       },
     ],

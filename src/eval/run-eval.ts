@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentLimits } from '../agent/agent-budget.ts';
+import type { MediaInspector } from '../agent/inspect-media.ts';
 import type { LlmClient } from '../agent/llm-client.ts';
 import { type EditOutcome, runEdit } from '../agent/run-edit.ts';
 import type { BrowserPool } from '../browser/browser-pool.ts';
@@ -24,6 +25,8 @@ export interface RunEvalOptions {
   logger: Logger;
   /** Whether speech to text is configured; tasks that need it are skipped otherwise. @defaultValue false */
   transcription?: boolean;
+  /** Measures the clips for inspect_media (and transcribes them when configured). @defaultValue runEdit's */
+  inspector?: MediaInspector;
   /** Called as each run finishes, e.g. to print a line. */
   onResult?: (result: TaskResult) => void;
   signal?: AbortSignal;
@@ -152,6 +155,7 @@ async function runTurn(
       outDir,
       logger: options.logger,
       signal: options.signal,
+      inspector: options.inspector,
     });
   } finally {
     await session?.release();

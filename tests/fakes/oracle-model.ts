@@ -1,6 +1,6 @@
 /**
- * @module The scripted model `cutroom eval` runs against in CI: it plays each task's reference answer (run its code
- * actions, check, render; or reply) and approves every check, so a run tests the eval harness and its checks, not a
+ * @module The scripted model `cutroom eval` runs against in CI: it plays each task's reference answer (inspect,
+ * run its code actions, check, render; or reply) and approves every check, so a run tests the eval harness and its checks, not a
  * model. Use it as the OpenAI fake's fallback.
  */
 import {
@@ -31,12 +31,15 @@ export function oracleModel(tasks: EvalTask[] = EVAL_TASKS) {
     if (!task || prompt === undefined) return textReply(`oracle: no task asks "${prompt}"`);
     const turn = task.oracle[task.prompts.indexOf(prompt)];
     if ('reply' in turn) return textReply(turn.reply);
+    const actions: [string, Record<string, unknown>][] = [
+      ...(turn.inspect ?? []).map((asset): [string, Record<string, unknown>] => ['inspect_media', { asset }]),
+      ...turn.code.map((code): [string, Record<string, unknown>] => ['run_code', { code }]),
+    ];
     const results = request.toolResults();
     const last = results.at(-1);
     if (last?.startsWith('error')) return textReply(`oracle: the reference answer failed: ${last}`);
-    if (results.length < turn.code.length)
-      return toolCallReply('run_code', { code: turn.code[results.length] });
-    return results.length === turn.code.length
+    if (results.length < actions.length) return toolCallReply(...actions[results.length]);
+    return results.length === actions.length
       ? toolCallReply('visual_feedback', {})
       : toolCallReply('render', {});
   };

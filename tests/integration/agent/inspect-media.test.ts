@@ -230,7 +230,7 @@ describe('inspect_media with real Chromium, ffmpeg and the OpenAI-compatible fak
 
     const outcome = await edit('caption what she says', { inspector: inspector({ transcribe: false }) });
 
-    expect(outcome.status).toBe('failed');
+    expect(outcome.status).toBe('replied');
     expect(fake.transcriptionRequests).toHaveLength(0);
   });
 
