@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
     const result = await (await import('./remote-bench.ts')).runRemoteBench();
     return result as unknown as Record<string, number | string>;
   },
+  hardening: async () => (await import('./hardening-bench.ts')).runHardeningBench,
   inspect: async () => (await import('./inspect-bench.ts')).runInspectBench,
   eval: async () => (await import('./eval-bench.ts')).runEvalBench,
 };

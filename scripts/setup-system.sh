@@ -11,6 +11,13 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # Speech for the transcription tests' spoken-word fixture; nothing at run time needs it.
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 
+# As root, cutroom runs Chromium as this unprivileged user (src/browser/chromium-launch.ts).
+chromium_user="${CUTROOM_CHROMIUM_USER:-cutroom-chromium}"
+if [ "$(id -u)" -eq 0 ] && ! id -u "$chromium_user" >/dev/null 2>&1; then
+  echo "cutroom setup: creating user $chromium_user for Chromium" >&2
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$chromium_user"
+fi
+
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -14,6 +14,7 @@ const SECRET_VARS = new Set([
   'DIFFUSION_STUDIO_LICENSE_KEY',
   'CUTROOM_BROWSER_TOKEN',
   'CUTROOM_DASHBOARD_TOKEN',
+  'CUTROOM_METRICS_TOKEN',
   'CUTROOM_TRANSCRIBE_API_KEY',
 ]);
 
@@ -97,6 +98,11 @@ const EnvSchema = z.object({
   DIFFUSION_STUDIO_LICENSE_KEY: optionalString,
   CUTROOM_CONTEXT_TOKENS: optionalInt(1024, 10_000_000),
   CUTROOM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  CUTROOM_BROWSER_MEMORY_MB: int(256, 262_144, 4096),
+  CUTROOM_CHROMIUM_USER: optionalString,
+  CUTROOM_METRICS_TOKEN: optionalString,
+  CUTROOM_MAX_CONCURRENT_INGESTS: int(1, 256, 4),
+  CUTROOM_JOB_DEADLINE_SECONDS: int(60, 86_400, 1800),
   CUTROOM_TRANSCRIBE_MODEL: optionalString,
   CUTROOM_TRANSCRIBE_BASE_URL: url,
   CUTROOM_TRANSCRIBE_API_KEY: optionalString,
@@ -107,7 +113,7 @@ export type Env = Record<string, string | undefined>;
 
 export interface Config {
   dataDir: string;
-  http: { port: number; host: string; dashboardToken?: string };
+  http: { port: number; host: string; dashboardToken?: string; metricsToken?: string };
   logLevel: string;
   redisUrl?: string;
   openai: {
@@ -127,6 +133,10 @@ export interface Config {
     codeTimeoutMs: number;
     renderTimeoutMs: number;
     licenseKey?: string;
+    /** Memory each Chromium process (each page) may use. */
+    memoryMb: number;
+    /** The unprivileged user Chromium runs as when cutroom runs as root (default cutroom-chromium). */
+    chromiumUser?: string;
   };
   slack?: {
     botToken: string;
@@ -144,11 +154,12 @@ export interface Config {
     allowedGuilds: string[];
     allowedChannels: string[];
   };
-  worker: { concurrency: number };
+  worker: { concurrency: number; jobDeadlineMs: number };
   limits: {
     maxAssetBytes: number;
     maxAssetSeconds: number;
     maxAssets: number;
+    maxConcurrentIngests: number;
     userRequestsPerHour: number;
     channelRequestsPerHour: number;
     retentionDays: number;
@@ -209,6 +220,7 @@ export function loadConfig(
       port: e.CUTROOM_PORT,
       host: e.CUTROOM_HOST ?? '0.0.0.0',
       dashboardToken: e.CUTROOM_DASHBOARD_TOKEN,
+      metricsToken: e.CUTROOM_METRICS_TOKEN,
     },
     logLevel: e.CUTROOM_LOG_LEVEL,
     redisUrl: e.REDIS_URL,
@@ -228,6 +240,8 @@ export function loadConfig(
       codeTimeoutMs: e.CUTROOM_CODE_TIMEOUT_MS,
       renderTimeoutMs: e.CUTROOM_RENDER_TIMEOUT_MS,
       licenseKey: e.DIFFUSION_STUDIO_LICENSE_KEY,
+      memoryMb: e.CUTROOM_BROWSER_MEMORY_MB,
+      chromiumUser: e.CUTROOM_CHROMIUM_USER,
     },
     slack: e.SLACK_BOT_TOKEN
       ? {
@@ -249,11 +263,15 @@ export function loadConfig(
           allowedChannels: e.DISCORD_ALLOWED_CHANNELS,
         }
       : undefined,
-    worker: { concurrency: e.CUTROOM_WORKER_CONCURRENCY },
+    worker: {
+      concurrency: e.CUTROOM_WORKER_CONCURRENCY,
+      jobDeadlineMs: e.CUTROOM_JOB_DEADLINE_SECONDS * 1000,
+    },
     limits: {
       maxAssetBytes: e.CUTROOM_MAX_ASSET_MB * 1024 * 1024,
       maxAssetSeconds: e.CUTROOM_MAX_ASSET_SECONDS,
       maxAssets: e.CUTROOM_MAX_ASSETS,
+      maxConcurrentIngests: e.CUTROOM_MAX_CONCURRENT_INGESTS,
       userRequestsPerHour: e.CUTROOM_RATE_USER_PER_HOUR,
       channelRequestsPerHour: e.CUTROOM_RATE_CHANNEL_PER_HOUR,
       retentionDays: e.CUTROOM_RETENTION_DAYS,

@@ -43,6 +43,7 @@ export const ErrorCode = {
   RedisUnavailable: 'redis_unavailable',
   Timeout: 'timeout',
   Internal: 'internal',
+  JobDeadline: 'job_deadline',
   TranscriptionFailed: 'transcription_failed',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

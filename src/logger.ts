@@ -1,5 +1,6 @@
 /** @module The one logger type every part receives, backed by pino. */
 import { pino } from 'pino';
+import { redactDeep, redactSecrets } from './redact-secrets.ts';
 
 export interface Logger {
   debug(obj: object | string, msg?: string): void;
@@ -28,16 +29,36 @@ const REDACT = [
   'config.openai.apiKey',
 ];
 
-export function createLogger(options: CreateLoggerOptions = {}): Logger {
+/** pino's own error serializer, then every string in it redacted: REST errors carry request URLs and bodies. */
+function serializeError(error: unknown): unknown {
+  return redactDeep(pino.stdSerializers.err(error as Error));
+}
+
+export function createLogger(
+  options: CreateLoggerOptions = {},
+  destination?: pino.DestinationStream,
+): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: { err: serializeError },
+      formatters: { log: (object) => redactDeep(object) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg)) as Parameters<
+              typeof method
+            >,
+          );
+        },
+      },
       transport: options.pretty
         ? { target: 'pino-pretty', options: { destination: 2, ignore: 'pid,hostname' } }
         : undefined,
     },
-    options.pretty ? undefined : pino.destination(2),
+    destination ?? (options.pretty ? undefined : pino.destination(2)),
   );
 }
 

@@ -12,7 +12,7 @@ import { BlobFileTarget } from './blob-file-target.ts';
 import { useCopyingVideoEncoder } from './copying-video-encoder.ts';
 import { skipPageAudio } from './page-audio.ts';
 import type { AudioSegment, RenderRequest, RenderResponse } from './protocol.ts';
-import type { PageAsset } from './workspace.ts';
+import { isGenuineComposition, type PageAsset } from './workspace.ts';
 
 let activeEncoder: core.Encoder | undefined;
 
@@ -22,7 +22,8 @@ export function cancelActiveRender(): void {
 
 export async function renderComposition(
   composition: core.Composition,
-  request: RenderRequest,
+  request: Omit<RenderRequest, 'licenseKey'>,
+  licenseKey?: string,
 ): Promise<RenderResponse> {
   const base = { width: composition.width, height: composition.height, duration: composition.duration };
   if (composition.duration <= 0 || composition.clips.length === 0) {
@@ -43,7 +44,9 @@ export async function renderComposition(
   activeEncoder = encoder;
   const restores = [useCopyingVideoEncoder(), request.audio ? () => {} : skipPageAudio(composition)];
   try {
-    const result = await encoder.render(target.writable as unknown as WritableStream);
+    const result = await withLicenseKey(composition, licenseKey, () =>
+      encoder.render(target.writable as unknown as WritableStream),
+    );
     if (result.type === 'canceled') return { ...base, ok: false, cancelled: true };
     if (result.type === 'error') {
       return {
@@ -61,6 +64,27 @@ export async function renderComposition(
   } finally {
     for (const restore of restores) restore();
     activeEncoder = undefined;
+  }
+}
+
+/**
+ * Hands core the licence key for the one moment it reads it. core's Encoder checks `composition.licenseKey` in the
+ * first, synchronous step of `render()`; the key is an own property of the composition only during that call and is
+ * removed before any other code (a code action's callback, say) can run. The page's intrinsics and the Encoder are
+ * frozen (page-lockdown.ts), so that step runs only code the page shipped. A composition that is not genuine (a proxy,
+ * or one made by core's unwrapped class) or that refuses the property renders without the key, with core's watermark.
+ */
+function withLicenseKey<T>(composition: core.Composition, licenseKey: string | undefined, start: () => T): T {
+  if (!licenseKey || !isGenuineComposition(composition)) return start();
+  const previous = Reflect.getOwnPropertyDescriptor(composition, 'licenseKey');
+  if (previous && (!previous.configurable || !('value' in previous))) return start();
+  if (!Reflect.defineProperty(composition, 'licenseKey', { value: licenseKey, configurable: true }))
+    return start();
+  try {
+    return start();
+  } finally {
+    Reflect.deleteProperty(composition, 'licenseKey');
+    if (previous) Reflect.defineProperty(composition, 'licenseKey', previous);
   }
 }
 

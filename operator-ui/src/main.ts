@@ -1,14 +1,19 @@
 /** @module The operator page: exposes the code-action API to the page driver and shows a live player for humans. */
 import type * as core from '@diffusionstudio/core';
+import { ActionFence } from './action-fence.ts';
 import { setInspection } from './asset-inspection.ts';
 import { codecSupport } from './codec-support.ts';
 import { audioSegments, cancelActiveRender, renderComposition } from './composition-renderer.ts';
 import { sampleFrames } from './frame-sampler.ts';
+import { lockDownPage } from './page-lockdown.ts';
 import type { OperatorApi } from './protocol.ts';
 import { installSequentialDecoders } from './sequential-decoder.ts';
 import { Workspace } from './workspace.ts';
 
 installSequentialDecoders();
+// Before any code action can run: the fence replaces the timer functions, then the lockdown freezes everything.
+const fence = new ActionFence();
+lockDownPage();
 
 const player = document.getElementById('player') as HTMLElement;
 const outline = document.getElementById('outline') as HTMLElement;
@@ -29,17 +34,20 @@ function silence(composition: core.Composition): void {
   if (context instanceof AudioContext) void context.suspend().catch(() => {});
 }
 
-const workspace = new Workspace({
-  onCompositionChanged(previous, next) {
-    if (previous) {
-      previous.unmount();
-      silence(previous);
-    }
-    next.mount(player);
-    silence(next);
-    show(next);
+const workspace = new Workspace(
+  {
+    onCompositionChanged(previous, next) {
+      if (previous) {
+        previous.unmount();
+        silence(previous);
+      }
+      next.mount(player);
+      silence(next);
+      show(next);
+    },
   },
-});
+  fence,
+);
 
 // Only one page-side operation at a time: the driver never overlaps them, but a stray call must not interleave.
 let queue: Promise<unknown> = Promise.resolve();
@@ -58,7 +66,6 @@ function exclusive<T>(label: string, work: () => Promise<T>): Promise<T> {
 }
 
 const api: OperatorApi = {
-  configure: (options) => workspace.configure(options),
   loadAssets: (assets) => exclusive('loading assets', () => workspace.loadAssets(assets)),
   runCode: (code) =>
     exclusive('running code', async () => {
@@ -69,7 +76,8 @@ const api: OperatorApi = {
   replay: (script) => exclusive('replaying', () => workspace.replay(script)),
   sample: (request) => exclusive('sampling', () => sampleFrames(workspace.composition, request)),
   audioPlan: () => ({ segments: audioSegments(workspace.composition, workspace.assets) }),
-  render: (request) => exclusive('rendering', () => renderComposition(workspace.composition, request)),
+  render: ({ licenseKey, ...request }) =>
+    exclusive('rendering', () => renderComposition(workspace.composition, request, licenseKey)),
   cancelRender: () => cancelActiveRender(),
   codecSupport: (probes) => codecSupport(probes),
   summary: () => workspace.summary(),

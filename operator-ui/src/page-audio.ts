@@ -29,13 +29,17 @@ function skipAudioDecoding(composition: core.Composition): () => void {
     const internals = clip as unknown as AudioClipInternals;
     const decoders = internals.audioDecoders;
     const originalSet = decoders.set;
-    decoders.set = function set(renderer, decoder) {
-      if (renderer.audioCtx instanceof OfflineAudioContext) {
-        decoder.reset();
-        return this;
-      }
-      return originalSet.call(this, renderer, decoder);
-    };
+    // Defined, not assigned: the page's frozen intrinsics (page-lockdown.ts) make WeakMap's `set` read-only.
+    Object.defineProperty(decoders, 'set', {
+      configurable: true,
+      value: function set(this: typeof decoders, renderer: core.Renderer, decoder: { reset(): void }) {
+        if (renderer.audioCtx instanceof OfflineAudioContext) {
+          decoder.reset();
+          return this;
+        }
+        return originalSet.call(this, renderer, decoder);
+      },
+    });
     // Own property removed: WeakMap's method is back.
     restores.push(() => delete (decoders as Partial<typeof decoders>).set);
   }

@@ -75,6 +75,8 @@ export interface RenderRequest {
   progressUrl: string;
   fps: number;
   videoBitrate: number;
+  /** Applied for this render only, never kept by the page (see renderComposition). */
+  licenseKey?: string;
 }
 
 export interface RenderResponse {
@@ -99,7 +101,6 @@ export interface CodecSupport extends CodecProbe {
 
 /** What `window.__cutroom` offers the page driver. */
 export interface OperatorApi {
-  configure(options: { licenseKey?: string }): void;
   loadAssets(assets: AssetDescriptor[]): Promise<void>;
   runCode(code: string): Promise<CodeActionResult>;
   replay(script: string[]): Promise<CodeActionResult>;

@@ -1,5 +1,6 @@
 /** @module The page's editing state: the composition, the loaded assets, and running code actions against them. */
 import * as core from '@diffusionstudio/core';
+import type { ActionFence } from './action-fence.ts';
 import { codeAsset } from './asset-inspection.ts';
 import { videoTrackOf } from './media-input.ts';
 import type { AssetDescriptor, CodeActionResult, InspectedFields } from './protocol.ts';
@@ -32,23 +33,28 @@ export interface WorkspaceEvents {
   onCompositionChanged(previous: core.Composition | undefined, next: core.Composition): void;
 }
 
+/** Compositions made through the code's `core.Composition`: real objects, never a proxy or a look-alike. */
+const genuineCompositions = new WeakSet<object>();
+
+/** Whether the render may hand this composition the licence key (see renderComposition). */
+export function isGenuineComposition(composition: unknown): boolean {
+  return typeof composition === 'object' && composition !== null && genuineCompositions.has(composition);
+}
+
 export class Workspace {
   composition: core.Composition;
   assets: PageAsset[] = [];
   /** Successful code actions, in order: replaying them on a fresh composition rebuilds the state. */
   readonly history: string[] = [];
-  private licenseKey?: string;
   private readonly coreScope: typeof core;
 
-  constructor(private readonly events: WorkspaceEvents) {
+  constructor(
+    private readonly events: WorkspaceEvents,
+    private readonly fence: ActionFence,
+  ) {
     this.coreScope = this.makeCoreScope();
     this.composition = this.newComposition();
     events.onCompositionChanged(undefined, this.composition);
-  }
-
-  configure(options: { licenseKey?: string }): void {
-    this.licenseKey = options.licenseKey;
-    this.setComposition(this.newComposition());
   }
 
   async loadAssets(descriptors: AssetDescriptor[]): Promise<void> {
@@ -120,7 +126,7 @@ export class Workspace {
     const assets = Object.freeze(this.assets.map(codeAsset));
     let failure: unknown;
     try {
-      await fn(this.coreScope, assets, makeConsole(logs), scope);
+      await this.fence.run(() => fn(this.coreScope, assets, makeConsole(logs), scope));
     } catch (error) {
       failure = error;
     }
@@ -151,12 +157,15 @@ export class Workspace {
     return new this.coreScope.Composition({ width: 1280, height: 720 });
   }
 
-  /** The `core` the code sees: the real module, except that new compositions carry the operator's license key. */
+  /**
+   * The `core` the code sees: the real module, except that compositions are recorded as genuine when made. The
+   * licence key is never in the page while code can run: the render applies it (see renderComposition).
+   */
   private makeCoreScope(): typeof core {
-    const workspace = this;
     class Composition extends core.Composition {
       constructor(settings: ConstructorParameters<typeof core.Composition>[0] = {}) {
-        super({ licenseKey: workspace.licenseKey, ...settings });
+        super(settings);
+        genuineCompositions.add(this);
       }
     }
     return Object.freeze({ ...core, Composition }) as typeof core;

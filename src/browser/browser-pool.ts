@@ -12,6 +12,8 @@ export interface BrowserPoolOptions {
   size?: number;
   /** Passed to core so renders carry no watermark. */
   licenseKey?: string;
+  /** The memory cap each page runs under, for messages (the provider enforces it). */
+  memoryMb?: number;
   timeouts?: Partial<EditSessionTimeouts>;
   logger?: Logger;
   /** Called with each request the page tried to make outside the operator origin. */
@@ -117,6 +119,7 @@ export class BrowserPool {
           router,
           logger: this.logger,
           licenseKey: this.options.licenseKey,
+          memoryMb: this.options.memoryMb,
           timeouts: this.options.timeouts,
           onRelease: () => {
             this.active.delete(session);

@@ -2,8 +2,7 @@
 import { type Browser, chromium } from 'playwright-core';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { chromiumLaunchArgs } from './chromium-args.ts';
-import { findChromium } from './find-chromium.ts';
+import { type ChromiumSandbox, type PreparedLaunch, prepareChromiumLaunch } from './chromium-launch.ts';
 import { type RemoteBrowserConnector, redactEndpoint } from './remote-browser-connector.ts';
 import type { WaitOptions } from './types.ts';
 
@@ -25,12 +24,26 @@ export interface LocalBrowserProviderOptions {
   logger: Logger;
   /** Extra flags, e.g. GPU flags. */
   args?: string[];
+  /** Memory each Chromium process (each page) may use. @defaultValue 4096 */
+  memoryMb?: number;
+  /** The unprivileged user Chromium runs as when cutroom is root. @defaultValue 'cutroom-chromium' */
+  user?: string;
+  /** How the launch is prepared; the benchmark swaps in an unhardened one to measure what hardening costs. @defaultValue prepareChromiumLaunch */
+  prepare?: (options: {
+    chromiumPath?: string;
+    args?: string[];
+    memoryMb?: number;
+    user?: string;
+  }) => Promise<PreparedLaunch>;
 }
 
 /** One local Chromium, launched on first use and relaunched after a crash. */
 export class LocalBrowserProvider implements BrowserProvider {
   private launching?: Promise<Browser>;
   private closing?: Promise<void>;
+  private cleanups: (() => Promise<void>)[] = [];
+  /** The sandbox mode of the last launch, for logs and `cutroom doctor`. */
+  sandbox?: ChromiumSandbox;
 
   constructor(private readonly options: LocalBrowserProviderOptions) {}
 
@@ -49,6 +62,7 @@ export class LocalBrowserProvider implements BrowserProvider {
     this.closing ??= (async () => {
       const browser = await this.launching?.catch(() => undefined);
       await browser?.close().catch(() => {});
+      for (const cleanup of this.cleanups.splice(0)) await cleanup().catch(() => {});
     })();
     return this.closing;
   }
@@ -61,25 +75,29 @@ export class LocalBrowserProvider implements BrowserProvider {
   }
 
   private async launch(options: WaitOptions): Promise<Browser> {
-    const executablePath = findChromium(this.options.chromiumPath);
+    const prepare = this.options.prepare ?? prepareChromiumLaunch;
+    const prepared = await prepare(this.options);
+    this.sandbox = prepared.sandbox;
+    this.cleanups.push(prepared.cleanup);
+    const { logger } = this.options;
     try {
       const browser = await chromium.launch({
-        executablePath,
-        args: [...chromiumLaunchArgs(), ...(this.options.args ?? [])],
+        ...prepared.options,
         timeout: options.timeoutMs ?? 30_000,
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
       });
-      browser.on('disconnected', () =>
-        this.options.logger.warn({ executablePath }, 'local Chromium disconnected'),
+      browser.on('disconnected', () => logger.warn({}, 'local Chromium disconnected'));
+      logger.info(
+        { version: browser.version(), sandbox: prepared.sandbox.mode, why: prepared.sandbox.reason },
+        'launched Chromium',
       );
-      this.options.logger.debug({ executablePath, version: browser.version() }, 'launched Chromium');
       return browser;
     } catch (error) {
       throw new CutroomError(
         ErrorCode.BrowserLaunchFailed,
-        `could not launch ${executablePath}: ${(error as Error).message}`,
+        `could not launch Chromium (${prepared.sandbox.mode}): ${(error as Error).message}`,
         {
           userMessage: 'The editing browser could not be started.',
           retryable: true,

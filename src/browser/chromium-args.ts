@@ -1,13 +1,27 @@
 /** @module The Chromium command line cutroom launches with, locally and in `cutroom browser-server`. */
 
 /**
- * Flags for a headless Chromium with no GPU and a closed network: without the background-networking flags Chromium
- * keeps dialling Google's hosts, which a closed network refuses many times a second.
+ * Every request the browser itself would send goes to this proxy, where nothing listens. Port 9 is privileged, so no
+ * unprivileged process on the machine can listen there and pose as the proxy.
  */
-export function chromiumLaunchArgs(options: { gpuFlags?: string[] } = {}): string[] {
+export const DEAD_PROXY = 'http://127.0.0.1:9';
+
+export interface ChromiumArgsOptions {
+  /** Replaces `--disable-gpu` (see gpu.ts). */
+  gpuFlags?: string[];
+  /** The page's JavaScript heap limit; beyond it the page's renderer ends (out of memory). */
+  jsHeapMb?: number;
+}
+
+/**
+ * Flags for a headless Chromium with no network path of its own. The page's requests are answered by request
+ * interception (page-router.ts) before they reach the network stack; whatever interception cannot see (WebRTC, DNS
+ * prefetch, the browser's own services) meets a proxy that does not exist, no exception (not even loopback), a
+ * resolver that resolves no name, and WebRTC that may only use the proxy.
+ */
+export function chromiumLaunchArgs(options: ChromiumArgsOptions = {}): string[] {
   const gpu = options.gpuFlags ?? ['--disable-gpu'];
   return [
-    '--no-sandbox',
     ...gpu,
     '--disable-quic',
     '--no-first-run',
@@ -18,8 +32,13 @@ export function chromiumLaunchArgs(options: { gpuFlags?: string[] } = {}): strin
     '--disable-extensions',
     '--mute-audio',
     '--autoplay-policy=no-user-gesture-required',
-    // WebRTC could reach addresses that request interception never sees.
+    `--proxy-server=${DEAD_PROXY}`,
+    // `<-loopback>` removes Chromium's implicit bypass of localhost and 127.0.0.1.
+    '--proxy-bypass-list=<-loopback>',
+    '--host-resolver-rules=MAP * ~NOTFOUND',
+    // WebRTC may only use the proxy: no UDP, no host candidates, and TURN over TCP meets the dead proxy.
     '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
     '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+    ...(options.jsHeapMb ? [`--js-flags=--max-old-space-size=${options.jsHeapMb}`] : []),
   ];
 }

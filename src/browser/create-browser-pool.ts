@@ -20,11 +20,17 @@ export function createBrowserPool(
             logger,
           }),
         })
-      : new LocalBrowserProvider({ chromiumPath: browser.chromiumPath, logger });
+      : new LocalBrowserProvider({
+          chromiumPath: browser.chromiumPath,
+          memoryMb: browser.memoryMb,
+          user: browser.chromiumUser,
+          logger,
+        });
   return new BrowserPool({
     provider,
     size: browser.poolSize,
     licenseKey: browser.licenseKey,
+    memoryMb: browser.memoryMb,
     timeouts: { codeTimeoutMs: browser.codeTimeoutMs, renderTimeoutMs: browser.renderTimeoutMs },
     logger,
     ...overrides,

@@ -1,6 +1,5 @@
-/** @module One job's browser page with the operator loaded: code actions, sampling and rendering. */
+/** @module One job's browser page with the operator loaded: the page driver for code actions, sampling and the page's part of a render. */
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { transform } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import type {
@@ -14,14 +13,10 @@ import type {
 } from '../../operator-ui/src/protocol.ts';
 import { BrowserClosedError, CancelledError, CutroomError, ErrorCode, TimeoutError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { assembleMp4 } from '../media/assemble-mp4.ts';
-import { copyableAudio } from '../media/audio-copy.ts';
-import { inspectRender } from '../media/inspect-render.ts';
-import { mixAudio } from '../media/mix-audio.ts';
-import { reencodeAudioToAac } from '../media/reencode-audio.ts';
 import { DownloadInbox } from './download-inbox.ts';
 import { OPERATOR_ORIGIN, type PageRouter } from './page-router.ts';
 import { waitOnPage } from './page-wait.ts';
+import { finishRender } from './render-finishing.ts';
 import type {
   CodeResult,
   EditSession,
@@ -56,6 +51,8 @@ export interface PageEditSessionOptions {
   router: PageRouter;
   logger: Logger;
   licenseKey?: string;
+  /** The memory cap each page runs under, for messages. */
+  memoryMb?: number;
   timeouts?: Partial<EditSessionTimeouts>;
   /** Called once when the session is released or its context dies. */
   onRelease?: () => void;
@@ -76,6 +73,8 @@ export class PageEditSession implements EditSession {
   private readonly timeouts: EditSessionTimeouts;
   private releasing?: Promise<void>;
   private readonly downloads: DownloadInbox;
+  /** The current page's main frame navigated after the operator loaded: the page is lost. */
+  private leftPage = false;
 
   private constructor(private readonly options: PageEditSessionOptions) {
     this.timeouts = { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts };
@@ -120,26 +119,41 @@ export class PageEditSession implements EditSession {
     try {
       const result = await this.call('runCode', code, { timeoutMs, signal: options.signal });
       if (result.ok) this.script.push(code);
+      // Memory the action stashed away may still be held: a fresh page starts from the actions that succeeded.
+      if (!result.ok && isOutOfMemory(result.error)) return await this.restoredAfter('OutOfMemory', options);
       return result;
     } catch (error) {
       if (!(error instanceof TimeoutError) && !isPageLoss(error)) throw error;
       // With the whole browser gone there is nothing to rebuild on: the job retries on another session.
       if (!this.browserAlive()) throw toBrowserClosed(error, 'runCode');
-      // A stuck or dead page cannot be trusted: rebuild it from the actions that succeeded.
-      await this.replacePage(options.signal);
-      const reason =
-        error instanceof TimeoutError
-          ? `the code action did not finish within ${timeoutMs} ms (an endless loop?)`
-          : 'the page crashed while running the code action';
-      return {
-        ...(await this.summaryResult()),
-        ok: false,
-        error: {
-          name: error instanceof TimeoutError ? 'TimeoutError' : 'PageCrash',
-          message: `${reason}; the composition was restored to its state before this action`,
-        },
-      };
+      if (error instanceof TimeoutError) return this.restoredAfter('TimeoutError', { ...options, timeoutMs });
+      return this.restoredAfter(this.leftPage ? 'PageLeft' : 'PageCrash', options);
     }
+  }
+
+  /** Replaces a page that cannot be trusted, rebuilt from the actions that succeeded, and says why in the result. */
+  private async restoredAfter(
+    failure: 'TimeoutError' | 'OutOfMemory' | 'PageLeft' | 'PageCrash',
+    options: WaitOptions,
+  ): Promise<CodeResult> {
+    await this.replacePage(options.signal);
+    const limit = this.options.memoryMb ? ` (a page may use about ${this.options.memoryMb} MB)` : '';
+    const reason = {
+      TimeoutError: `the code action did not finish within ${options.timeoutMs} ms (an endless loop?)`,
+      OutOfMemory: `the edit used too much memory${limit}`,
+      // A page's renderer ends this way when it runs out of memory; generated code has no other way to crash it.
+      PageCrash: `the edit used too much memory${limit} and the page crashed`,
+      PageLeft:
+        'the code action tried to leave the editor page (a navigation or reload), which is not allowed',
+    }[failure];
+    return {
+      ...(await this.summaryResult()),
+      ok: false,
+      error: {
+        name: failure,
+        message: `${reason}; the page was replaced and the composition restored to its state before this action`,
+      },
+    };
   }
 
   async sample(options: SampleOptions = {}): Promise<SampleResult> {
@@ -184,60 +198,16 @@ export class PageEditSession implements EditSession {
       });
     }
     const { segments } = await this.call('audioPlan', undefined, waitBudget);
-    const stem = `${options.outPath}.${this.id.slice(0, 8)}`;
-    const rawPath = `${stem}.video.mp4`;
-    const audioPath = `${stem}.audio.m4a`;
-    // No segments: only core's own mixer can do this audio (a volume animation), so the page renders it too.
-    const coreMixesAudio = segments === null;
-    const sources = (segments ?? []).map((s) => ({ ...s, path: this.assets[s.asset].path }));
-    // Sound that is only passed through is copied; any other needs no browser either: ffmpeg mixes it while the
-    // page encodes the video.
-    const copied = await copyableAudio(sources);
-    const mixer = new AbortController();
-    const stopMixer = () => mixer.abort();
-    options.signal?.addEventListener('abort', stopMixer, { once: true });
-    const mixing =
-      sources.length > 0 && !copied
-        ? mixAudio({
-            segments: sources,
-            durationSeconds: summary.duration,
-            outPath: audioPath,
-            signal: mixer.signal,
-            timeoutMs,
-          })
-        : Promise.resolve();
-    mixing.catch(() => {});
-    try {
-      await this.renderVideo(rawPath, coreMixesAudio, timeoutMs, options);
-      await mixing;
-      options.onProgress?.({ percent: 99, stage: 'finishing' });
-      if (coreMixesAudio) {
-        await reencodeAudioToAac({
-          inputPath: rawPath,
-          outPath: options.outPath,
-          signal: options.signal,
-          timeoutMs: Math.max(10_000, timeoutMs - (performance.now() - started)),
-        });
-      } else {
-        const mixed =
-          sources.length > 0 ? { path: audioPath, from: 0, to: Number.POSITIVE_INFINITY } : undefined;
-        await assembleMp4({
-          videoPath: rawPath,
-          audio: copied ?? mixed,
-          outPath: options.outPath,
-          signal: options.signal,
-        });
-      }
-      const file = await inspectRender(options.outPath);
-      options.onProgress?.({ percent: 100, stage: 'finishing' });
-      return { path: options.outPath, ...file, elapsedMs: Math.round(performance.now() - started) };
-    } finally {
-      mixer.abort();
-      options.signal?.removeEventListener('abort', stopMixer);
-      await mixing.catch(() => {});
-      await rm(rawPath, { force: true });
-      await rm(audioPath, { force: true });
-    }
+    const result = await finishRender({
+      ...options,
+      segments,
+      assetPaths: this.assets.map((asset) => asset.path),
+      durationSeconds: summary.duration,
+      stem: `${options.outPath}.${this.id.slice(0, 8)}`,
+      timeoutMs,
+      renderVideo: (rawPath, withAudio) => this.renderVideo(rawPath, withAudio, timeoutMs, options),
+    });
+    return { ...result, elapsedMs: Math.round(performance.now() - started) };
   }
 
   /** Encodes the composition in the page; the MP4 arrives in `rawPath` as a download once core has written it. */
@@ -272,6 +242,7 @@ export class PageEditSession implements EditSession {
           progressUrl: channel.progressUrl,
           fps: options.fps ?? 30,
           videoBitrate: options.videoBitrate ?? 5_000_000,
+          licenseKey: this.options.licenseKey,
         },
         { timeoutMs, signal: options.signal, what: () => `render at ${percent}%` },
       );
@@ -362,10 +333,10 @@ export class PageEditSession implements EditSession {
       (async () => {
         await page.goto(`${OPERATOR_ORIGIN}/`, { timeout: timeoutMs });
         await page.waitForFunction(() => '__cutroom' in window, undefined, { timeout: timeoutMs });
-        await page.evaluate(
-          (licenseKey) => (window as unknown as OperatorWindow).__cutroom.configure({ licenseKey }),
-          this.options.licenseKey,
-        );
+        this.leftPage = false;
+        page.on('framenavigated', (frame) => {
+          if (frame === page.mainFrame()) this.leftPage = true;
+        });
       })(),
       { page, what: 'open operator page', timeoutMs, signal: wait.signal },
     );
@@ -428,7 +399,10 @@ export class PageEditSession implements EditSession {
       .catch((error: Error) => {
         if (
           page.isClosed() ||
-          /Target (page, context or browser )?(has been )?closed|crashed/i.test(error.message)
+          this.leftPage ||
+          /Target (page, context or browser )?(has been )?closed|crashed|Execution context was destroyed/i.test(
+            error.message,
+          )
         ) {
           throw new BrowserClosedError(`${method}: ${error.message}`, { cause: error });
         }
@@ -448,6 +422,14 @@ function toBrowserClosed(error: unknown, what: string): BrowserClosedError {
   return new BrowserClosedError(`${what}: the browser is gone (${(error as Error).message})`, {
     cause: error,
   });
+}
+
+/** An allocation the page's memory cap refused, reported by the page as an ordinary error. */
+function isOutOfMemory(error: CodeResult['error']): boolean {
+  return (
+    error?.name === 'RangeError' &&
+    /allocation failed|out of memory|Invalid (typed )?array length/i.test(error.message)
+  );
 }
 
 function isPageLoss(error: unknown): boolean {

@@ -4,7 +4,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { BrowserContext, Route } from 'playwright-core';
+import type { BrowserContext, Frame, Route } from 'playwright-core';
+import { installFrameGuard } from './frame-guard.ts';
 import { loadOperatorFiles } from './operator-bundle.ts';
 
 /** A secure origin (`*.localhost`) that never reaches the network: every request to it is answered from Node. */
@@ -48,11 +49,13 @@ export interface PageRouterOptions {
 export class PageRouter {
   private readonly assets = new Map<string, string>();
   private readonly renders = new Map<string, RenderChannel>();
+  private readonly loadedFrames = new WeakSet<Frame>();
   private nextAsset = 0;
 
   constructor(private readonly options: PageRouterOptions = {}) {}
 
   async install(context: BrowserContext): Promise<void> {
+    await installFrameGuard(context);
     await context.route('**/*', (route) => this.handle(route));
     await context.routeWebSocket(/.*/, (ws) => {
       this.options.onBlocked?.(ws.url());
@@ -87,6 +90,17 @@ export class PageRouter {
       this.options.onBlocked?.(request.url());
       await route.abort('blockedbyclient').catch(() => {});
       return;
+    }
+    if (request.isNavigationRequest()) {
+      // Each frame loads the operator once: a second navigation (a reload, `location = …`) gets 204 No Content,
+      // which leaves the loaded page in place.
+      const frame = request.frame();
+      if (this.loadedFrames.has(frame)) {
+        this.options.onBlocked?.(request.url());
+        await route.fulfill({ status: 204 }).catch(() => {});
+        return;
+      }
+      this.loadedFrames.add(frame);
     }
     try {
       if (url.pathname.startsWith('/assets/')) return await this.serveAsset(route, url);

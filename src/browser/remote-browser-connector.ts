@@ -151,6 +151,12 @@ export class RemoteBrowserConnector {
           { userMessage: 'cutroom is misconfigured; an operator needs to check the logs.' },
         );
       }
+      if (new URL(endpoint).searchParams.has('token')) {
+        throw new CutroomError(
+          ErrorCode.ConfigInvalid,
+          `BROWSER_WS_ENDPOINT ${JSON.stringify(redactEndpoint(endpoint))} carries the token in its URL; browser servers refuse that (URLs end up in logs): set CUTROOM_BROWSER_TOKEN instead`,
+        );
+      }
     }
     this.endpoints = [...opts.endpoints];
     this.token = opts.token;

@@ -39,6 +39,8 @@ export async function browserServer(opts: BrowserServerCommandOptions): Promise<
     token: config.browser.token,
     chromiumPath: config.browser.chromiumPath,
     gpu: config.browser.gpu,
+    memoryMb: config.browser.memoryMb,
+    chromiumUser: config.browser.chromiumUser,
     logger,
   });
   process.stdout.write(`cutroom browser-server: ${server.wsEndpoint} (health: ${server.url}/healthz)\n`);

@@ -5,9 +5,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { detectChromiumSandbox } from '../browser/chromium-launch.ts';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { findChromium } from '../browser/find-chromium.ts';
 import { describeGpuUsage } from '../browser/gpu.ts';
+import { RemoteBrowserConnector } from '../browser/remote-browser-connector.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { llmChecks } from './doctor-llm.ts';
@@ -30,6 +32,7 @@ export type CheckFunction = (config: Config) => Promise<Check | Check[]>;
 /** What `cutroom doctor` checks, in order. */
 export const CHECKS: CheckFunction[] = [
   browserChecks,
+  sandboxChecks,
   () => toolCheck('ffmpeg', ['-version'], 'apt-get install ffmpeg (or: npm run setup)'),
   () => toolCheck('ffprobe', ['-version'], 'apt-get install ffmpeg (or: npm run setup)'),
   redisCheck,
@@ -217,4 +220,34 @@ async function redisCheck(config: Config): Promise<Check> {
   } finally {
     redis.disconnect();
   }
+}
+
+async function sandboxChecks(config: Config): Promise<Check[]> {
+  const fix =
+    'run cutroom as an ordinary user, or `npm run setup` as root (creates cutroom-chromium); allow unprivileged user namespaces';
+  const check = (name: string, mode: string, reason: string): Check => ({
+    name,
+    status: mode.startsWith('sandbox') ? 'ok' : 'warn',
+    detail: `${mode}: ${reason}`,
+    fix,
+  });
+  if (config.browser.wsEndpoints.length === 0) {
+    const { mode, reason } = detectChromiumSandbox(config.browser.chromiumUser);
+    return [check('Chromium sandbox', mode, reason)];
+  }
+  const connector = new RemoteBrowserConnector({
+    endpoints: config.browser.wsEndpoints,
+    token: config.browser.token,
+  });
+  const reports = await connector.health({ timeoutMs: 5000 });
+  return reports.map(({ endpoint, health, error }) =>
+    health?.sandbox
+      ? check(`sandbox ${endpoint}`, health.sandbox.mode, health.sandbox.reason)
+      : {
+          name: `sandbox ${endpoint}`,
+          status: 'warn',
+          detail: error ?? 'this browser-server does not report its sandbox mode',
+          fix: 'upgrade the browser-server',
+        },
+  );
 }

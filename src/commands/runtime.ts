@@ -39,6 +39,7 @@ export async function openRuntime(
     redis: services.redis,
     queues: queues(services),
     dashboardToken: config.http.dashboardToken,
+    metricsToken: config.http.metricsToken,
     logger,
   });
   return { services, http };

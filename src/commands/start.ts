@@ -1,6 +1,7 @@
 /** @module `cutroom start`: everything in one process (embedded Redis when REDIS_URL is unset, bots, workers, HTTP). */
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
+import { redactSecrets } from '../redact-secrets.ts';
 import { openRuntime, serve } from './runtime.ts';
 import { startBots } from './start-bots.ts';
 import { startEditWorker } from './worker.ts';
@@ -23,7 +24,7 @@ export async function start(): Promise<void> {
       logger.warn('no chat platform configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN): running workers only');
     }
     process.stdout.write(
-      `cutroom start: ready (http://${config.http.host}:${http.port}, redis ${services.redisUrl}${services.embeddedRedis ? ' embedded' : ''}, ${bots.length} bot(s))\n`,
+      `cutroom start: ready (http://${config.http.host}:${http.port}, redis ${redactSecrets(services.redisUrl)}${services.embeddedRedis ? ' embedded' : ''}, ${bots.length} bot(s))\n`,
     );
   });
 }

@@ -1,11 +1,14 @@
 /** @module `cutroom worker`: edit workers (plus HTTP health and metrics) until SIGTERM or SIGINT. */
+import path from 'node:path';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { QueueServices } from '../queue/queue-services.ts';
+import { redactSecrets } from '../redact-secrets.ts';
 import { EditWorker } from '../worker/edit-worker.ts';
 import { createEditProcessor } from '../worker/process-edit.ts';
 import { startRetentionSweeper } from '../worker/retention-sweeper.ts';
+import { sweepWorkLeftovers } from '../worker/work-leftovers.ts';
 import { type Closable, openRuntime, serve } from './runtime.ts';
 
 /** Starts `concurrency` jobs' worth of edit workers against the shared queues, plus the artifact sweep. */
@@ -21,6 +24,11 @@ export async function startEditWorker(
     logger,
   });
   parts.push({ name: 'retention sweeper', close: () => sweeper.close() });
+  await sweepWorkLeftovers({
+    workRoot: path.join(config.dataDir, 'work'),
+    olderThanMs: config.worker.jobDeadlineMs,
+    logger,
+  });
   // One warm session per concurrent job: a job never waits for the operator page to load.
   const pool = createBrowserPool(config, logger.child({ component: 'browser' }), {
     size: config.worker.concurrency,
@@ -29,6 +37,7 @@ export async function startEditWorker(
   const worker = new EditWorker({
     connection: services.redis,
     concurrency: config.worker.concurrency,
+    jobDeadlineMs: config.worker.jobDeadlineMs,
     logger: logger.child({ component: 'worker' }),
     processor: createEditProcessor({
       config,
@@ -53,7 +62,7 @@ export async function worker(): Promise<void> {
     parts.push({ name: 'http', close: () => http.close() });
     await startEditWorker(services, logger, config, parts);
     process.stdout.write(
-      `cutroom worker: ready (http://${config.http.host}:${http.port}, redis ${services.redisUrl}${services.embeddedRedis ? ' embedded' : ''})\n`,
+      `cutroom worker: ready (http://${config.http.host}:${http.port}, redis ${redactSecrets(services.redisUrl)}${services.embeddedRedis ? ' embedded' : ''})\n`,
     );
   });
 }

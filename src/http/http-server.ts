@@ -1,5 +1,4 @@
 /** @module The HTTP server on CUTROOM_PORT: /healthz, /metrics, the token-guarded queue dashboard, and mounted bot handlers. */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
@@ -9,11 +8,12 @@ import { type HttpBindings, type ServerType, serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Queue } from 'bullmq';
-import { Hono, type MiddlewareHandler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import { createSilentLogger, type Logger } from '../logger.ts';
+import { DashboardSessions } from './dashboard-sessions.ts';
 import { metrics } from './metrics.ts';
+import { operatorOnly } from './operator-only.ts';
 
 export interface HttpServerOptions {
   /** 0 picks a free port (tests). */
@@ -26,6 +26,8 @@ export interface HttpServerOptions {
   queues: Queue[];
   /** Without it the dashboard is off. */
   dashboardToken?: string;
+  /** Lets /healthz and /metrics answer requests from other machines that send it as a bearer token. */
+  metricsToken?: string;
   /** How long /healthz waits for Redis. @defaultValue 2000 */
   healthTimeoutMs?: number;
   logger?: Logger;
@@ -35,7 +37,6 @@ export interface HttpServerOptions {
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 const DASHBOARD_PATH = '/admin/queues';
-const DASHBOARD_COOKIE = 'cutroom_dashboard';
 
 /**
  * One hono app served by @hono/node-server. Bots add routes before `start()`, either as hono
@@ -55,6 +56,9 @@ export class HttpServer {
   constructor(options: HttpServerOptions) {
     this.options = options;
     this.logger = options.logger ?? createSilentLogger();
+    const operator = operatorOnly(options.metricsToken);
+    this.app.use('/healthz', operator);
+    this.app.use('/metrics', operator);
     this.app.get('/healthz', async (c) => {
       const health = await this.health();
       return c.json(health, health.status === 'ok' ? 200 : 503);
@@ -104,22 +108,13 @@ export class HttpServer {
   private mountDashboard(token: string): void {
     const adapter = new HonoAdapter(serveStatic).setBasePath(DASHBOARD_PATH);
     createBullBoard({ queues: this.options.queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter });
-    const guard: MiddlewareHandler = async (c, next) => {
-      const header = c.req.header('authorization');
-      const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-      const query = c.req.query('token');
-      const presented = bearer ?? query ?? getCookie(c, DASHBOARD_COOKIE);
-      if (presented === undefined || !sameSecret(presented, token)) {
-        return c.json({ error: 'dashboard: send Authorization: Bearer <CUTROOM_DASHBOARD_TOKEN>' }, 401);
-      }
-      // A browser cannot add headers to the dashboard's own requests: `?token=` once sets a cookie.
-      if (query !== undefined) {
-        setCookie(c, DASHBOARD_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: DASHBOARD_PATH });
-      }
-      await next();
-    };
+    const sessions = new DashboardSessions({ token, basePath: DASHBOARD_PATH });
+    sessions.mount(this.app);
+    const guard = sessions.guard();
     this.app.use(DASHBOARD_PATH, guard);
-    this.app.use(`${DASHBOARD_PATH}/*`, guard);
+    this.app.use(`${DASHBOARD_PATH}/*`, async (c, next) =>
+      c.req.path === sessions.loginPath ? next() : guard(c, next),
+    );
     this.app.route(DASHBOARD_PATH, adapter.registerPlugin());
   }
 
@@ -155,10 +150,4 @@ export class HttpServer {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -5,6 +5,8 @@ export interface AssetLimits {
   maxAssetBytes: number;
   maxAssetSeconds: number;
   maxAssets: number;
+  /** Attachments downloaded and probed at once in this process. @defaultValue 4 */
+  maxConcurrentIngests?: number;
 }
 
 /** Checks a declared or downloaded size before anything is stored. */

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CancelledError, ErrorCode, isCutroomError } from '../errors.ts';
+import { CancelledError, CutroomError, ErrorCode, isCutroomError } from '../errors.ts';
 import { metrics } from '../http/metrics.ts';
 import { createSilentLogger, type Logger } from '../logger.ts';
 import { DeliveryQueue } from '../queue/delivery-queue.ts';
@@ -29,6 +29,11 @@ export interface EditWorkerOptions {
   stalledIntervalMs?: number;
   /** How long a request waits before trying again while another request of its thread runs. @defaultValue 2000 */
   threadBusyRetryMs?: number;
+  /**
+   * The most one attempt may take, whatever it waits on: then it is stopped, its thread's lock is released and the
+   * thread is told. @defaultValue 1_800_000 (30 minutes)
+   */
+  jobDeadlineMs?: number;
 }
 
 export const EditWorkerEvents = {
@@ -49,7 +54,7 @@ export interface EditWorkerListener {
   error: (error: Error) => void;
 }
 
-type StopReason = 'cancel' | 'shutdown' | 'lost';
+type StopReason = 'cancel' | 'shutdown' | 'lost' | 'deadline';
 
 interface ActiveJob {
   controller: AbortController;
@@ -79,10 +84,17 @@ export class EditWorker extends EventEmitter {
       lockDurationMs: 30_000,
       stalledIntervalMs: 30_000,
       threadBusyRetryMs: 2000,
+      jobDeadlineMs: 1_800_000,
       logger: createSilentLogger(),
       ...options,
     };
-    for (const name of ['concurrency', 'shutdownTimeoutMs', 'lockDurationMs', 'stalledIntervalMs'] as const) {
+    for (const name of [
+      'concurrency',
+      'shutdownTimeoutMs',
+      'lockDurationMs',
+      'stalledIntervalMs',
+      'jobDeadlineMs',
+    ] as const) {
       const value = this.options[name];
       if (!Number.isInteger(value) || value < 1) {
         throw new TypeError(`EditWorkerOptions.${name} must be a positive integer, got ${value}`);
@@ -214,7 +226,7 @@ export class EditWorker extends EventEmitter {
     };
 
     try {
-      const outcome = await this.options.processor(request, context);
+      const outcome = await this.withDeadline(request.id, () => this.options.processor(request, context));
       metrics.jobDuration.observe(
         { queue: EDITS_QUEUE, outcome: 'completed' },
         (Date.now() - startedAt) / 1000,
@@ -267,6 +279,38 @@ export class EditWorker extends EventEmitter {
       progress.dispose();
       clearInterval(renew);
       await connection.eval(RELEASE_LOCK, 1, lockKey, holder).catch(() => {});
+    }
+  }
+
+  /**
+   * Races the attempt against the job deadline: at the deadline the attempt is aborted and, whether or not it stops,
+   * the caller goes on (a wait that ignores its signal must not hold the thread's lock for ever).
+   */
+  private async withDeadline<T>(requestId: string, attempt: () => Promise<T>): Promise<T> {
+    const limitMs = this.options.jobDeadlineMs;
+    let timer: NodeJS.Timeout | undefined;
+    const work = attempt();
+    try {
+      return await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            this.stop(requestId, 'deadline');
+            reject(
+              new CutroomError(
+                ErrorCode.JobDeadline,
+                `edit ${requestId}: the job deadline of ${limitMs} ms passed`,
+                {
+                  userMessage: `This edit took longer than the ${Math.round(limitMs / 60_000)}-minute limit and was stopped. Try a smaller request.`,
+                },
+              ),
+            );
+          }, limitMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => {});
     }
   }
 

@@ -3,12 +3,17 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Attachment } from 'discord.js';
 import { CutroomError, ErrorCode } from '../../errors.ts';
+import { allowlistedFetch } from '../shared/allowlisted-fetch.ts';
 import type { IncomingFile } from '../shared/ingest-attachments.ts';
 
 export interface DiscordAttachmentOptions {
   /** Time allowed until the CDN answers with headers. @defaultValue 30000 */
   timeoutMs?: number;
+  /** Hosts besides Discord's CDN that attachments may come from (DISCORD_API_URL's host, for tests). */
+  extraHosts?: string[];
 }
+
+const DISCORD_CDN_HOSTS = ['cdn.discordapp.com', 'media.discordapp.net'];
 
 /**
  * Attachment URLs are signed and public, so no token is sent (and none can leak to the CDN).
@@ -23,12 +28,14 @@ export function toIncomingFile(attachment: Attachment, options: DiscordAttachmen
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
       let response: Response;
       try {
-        response = await fetch(attachment.url, {
+        response = await allowlistedFetch(attachment.url, {
+          platform: 'discord',
+          allowHost: (host) => DISCORD_CDN_HOSTS.includes(host) || (options.extraHosts ?? []).includes(host),
+          httpHosts: options.extraHosts,
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-          redirect: 'follow',
         });
       } catch (error) {
-        if (signal?.aborted) throw error;
+        if (signal?.aborted || error instanceof CutroomError) throw error;
         throw new CutroomError(
           ErrorCode.DownloadFailed,
           `discord: downloading "${attachment.name}" failed: ${(error as Error).message}`,

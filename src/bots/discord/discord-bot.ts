@@ -111,6 +111,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
   const logger = options.logger.child({ platform: 'discord' });
   const prefix = options.prefix ?? 'cutroom';
   const client = createDiscordClient({ apiUrl: discord.apiUrl });
+  const downloads = { extraHosts: discord.apiUrl ? [new URL(discord.apiUrl).hostname] : [] };
   const deliveries = new DeliveryQueue({ connection, prefix });
   const edits = new EditQueue({ connection, prefix, deliveries });
   const registry = new ThreadRegistry({ redis: connection, prefix });
@@ -225,7 +226,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
       thread: ref,
       user: { id: interaction.user.id, name: interaction.user.username },
       text: prompt,
-      files: clips.map((clip) => toIncomingFile(clip)),
+      files: clips.map((clip) => toIncomingFile(clip, downloads)),
       addressed: true,
       uploadLimitBytes: interaction.attachmentSizeLimit || undefined,
     });
@@ -260,7 +261,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
       thread: ref,
       user: { id: message.author.id, name: message.author.username },
       text: message.content,
-      files: [...message.attachments.values()].map((a) => toIncomingFile(a)),
+      files: [...message.attachments.values()].map((a) => toIncomingFile(a, downloads)),
       addressed: Boolean(client.user && message.mentions.users.has(client.user.id)),
     };
     await core.handle(request);
@@ -283,7 +284,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
       thread: await threadRefOf(thread, message.guildId),
       user: { id: message.author.id, name: message.author.username },
       text: message.content,
-      files: attachments.map((a) => toIncomingFile(a)),
+      files: attachments.map((a) => toIncomingFile(a, downloads)),
       addressed: true,
     });
   }

@@ -10,6 +10,7 @@ import {
   assertAssetSize,
 } from '../../queue/asset-limits.ts';
 import type { StoredAsset } from '../../queue/types.ts';
+import { ingestSlotsFor } from './ingest-slots.ts';
 
 /** A file as a chat platform announces it; nothing is downloaded until `open()`. */
 export interface IncomingFile {
@@ -83,15 +84,17 @@ export async function ingestAttachments(options: IngestAttachmentsOptions): Prom
     for (const [index, file] of files.entries()) {
       signal?.throwIfAborted();
       const key = uploadKey(options.requestId, index, file.name);
-      const body = await file.open(signal);
-      stored.push(key);
-      await store.write(key, body, {
-        name: file.name,
-        mimeType: file.mimeType ?? 'application/octet-stream',
-        maxBytes: limits.maxAssetBytes,
-        signal,
-      });
-      const info = await probeMedia(store.pathFor(key), { signal, displayName: file.name });
+      const info = await ingestSlotsFor(limits).run(async () => {
+        const body = await file.open(signal);
+        stored.push(key);
+        await store.write(key, body, {
+          name: file.name,
+          mimeType: file.mimeType ?? 'application/octet-stream',
+          maxBytes: limits.maxAssetBytes,
+          signal,
+        });
+        return probeMedia(store.pathFor(key), { signal, displayName: file.name });
+      }, signal);
       assertAssetDuration({ name: file.name, duration: info.duration }, limits);
       assets.push({
         key,

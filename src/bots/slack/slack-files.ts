@@ -4,6 +4,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { CutroomError, ErrorCode } from '../../errors.ts';
+import { allowlistedFetch } from '../shared/allowlisted-fetch.ts';
 import type { IncomingFile } from '../shared/ingest-attachments.ts';
 
 type WebClient = webApi.WebClient;
@@ -123,26 +124,19 @@ async function openSlackFile(
   }
   const url = file.url_private_download || file.url_private;
   if (!url) throw slackFileError(file, new Error('no download URL'));
-  const parsed = new URL(url);
-  if (!isTrustedHost(parsed.hostname, options.extraHosts ?? [])) {
-    // The token must never leave for a host that is not Slack, whatever an event claims.
-    throw new CutroomError(
-      ErrorCode.DownloadFailed,
-      `slack file ${file.id}: untrusted host ${parsed.hostname}`,
-      {
-        userMessage: `I could not download "${name}" from Slack.`,
-      },
-    );
-  }
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
   let response: Response;
   try {
-    response = await fetch(url, {
+    // The token must never leave for a host that is not Slack, whatever an event or a redirect claims.
+    response = await allowlistedFetch(url, {
+      platform: 'slack',
+      allowHost: (host) => isTrustedHost(host, options.extraHosts ?? []),
+      httpHosts: options.extraHosts,
       headers: { authorization: `Bearer ${options.botToken}` },
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
   } catch (error) {
-    if (signal?.aborted) throw error;
+    if (signal?.aborted || error instanceof CutroomError) throw error;
     throw new CutroomError(ErrorCode.DownloadFailed, `download ${file.id}: ${(error as Error).message}`, {
       userMessage: `I could not download "${name}" from Slack. Please try again.`,
       retryable: true,

@@ -99,7 +99,7 @@ describe('browser-server with one session slot', () => {
     });
     const deadEndpoint = `ws://127.0.0.1:${closedPort}/`;
     const connector = new RemoteBrowserConnector({
-      endpoints: [`${server.wsEndpoint}?token=${TOKEN}`, deadEndpoint],
+      endpoints: [server.wsEndpoint, deadEndpoint],
       token: TOKEN,
     });
     const [up, down] = await connector.health({ timeoutMs: 5000 });
@@ -138,11 +138,19 @@ describe('browser-server with one session slot', () => {
     expect(server.health().sessions).toBe(0);
   });
 
-  it('accepts the token as a query parameter for tools that cannot set headers', async () => {
-    const connector = new RemoteBrowserConnector({ endpoints: [`${server.wsEndpoint}?token=${TOKEN}`] });
-    const { browser } = await connector.connect({ timeoutMs: 15_000 });
-    opened.push(browser);
-    expect(browser.isConnected()).toBe(true);
+  it('refuses the token in the query string with 401 saying it belongs in the Authorization header', async () => {
+    const result = await rawUpgrade(`${server.wsEndpoint.replace(/^ws/, 'http')}?token=${TOKEN}`, {});
+    expect(result.status).toBe(401);
+    expect(result.body).toContain('Authorization header');
+    expect(result.body).not.toContain(TOKEN);
+    // Even with the right header, a token in the URL is refused: it would already be in someone's logs.
+    const both = await rawUpgrade(`${server.wsEndpoint.replace(/^ws/, 'http')}?token=${TOKEN}`, {
+      Authorization: `Bearer ${TOKEN}`,
+    });
+    expect(both.status).toBe(401);
+    expect(() => new RemoteBrowserConnector({ endpoints: [`${server.wsEndpoint}?token=${TOKEN}`] })).toThrow(
+      /carries the token in its URL/,
+    );
   });
 
   it('refuses a client on another Playwright major.minor with 428 naming both versions', async () => {

@@ -66,6 +66,17 @@ describe.skipIf(composeMissing !== undefined)(
       expect(resolved).toContain('BROWSER_WS_ENDPOINT: ws://browser-lb:9223/');
     });
 
+    it('runs browser servers with no capability, unable to gain privileges, allowed the namespaces of Chromium’s sandbox', () => {
+      const resolved = composeConfig({ CUTROOM_BROWSER_TOKEN: 'x' }).stdout;
+      const browser = resolved.slice(
+        resolved.indexOf('\n  browser:'),
+        resolved.indexOf('\n  browser-nvidia:'),
+      );
+      expect(browser).toMatch(/cap_drop:\n\s+- ALL/);
+      expect(browser).toContain('no-new-privileges:true');
+      expect(browser).toContain('seccomp=unconfined');
+    });
+
     it('keeps browser servers on an internal network that only the load balancer shares', () => {
       const resolved = composeConfig({ CUTROOM_BROWSER_TOKEN: 'x' }).stdout;
       expect(resolved).toMatch(/browsers:\n\s+internal: true/);

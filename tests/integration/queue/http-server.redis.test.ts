@@ -15,12 +15,13 @@ describe('HttpServer', () => {
   let queue: EditQueue;
   let server: HttpServer | undefined;
 
-  const startServer = async (dashboardToken?: string) => {
+  const startServer = async (dashboardToken?: string, metricsToken?: string) => {
     server = new HttpServer({
       port: 0,
       redis: connection,
       queues: [queue.queue],
       dashboardToken,
+      metricsToken,
       healthTimeoutMs: 500,
     });
     const port = await server.start();
@@ -92,6 +93,77 @@ describe('HttpServer', () => {
     expect(
       (await fetch(`${open}/admin/queues`, { headers: { authorization: 'Bearer s3cret-token' } })).status,
     ).toBe(404);
+  });
+
+  it('answers /healthz and /metrics only to this machine, or to a caller with the metrics token', async () => {
+    const base = await startServer();
+    // A reverse proxy on this machine forwards the world's requests from loopback: its header gives it away.
+    const proxied = { 'x-forwarded-for': '203.0.113.9' };
+    expect((await fetch(`${base}/healthz`, { headers: proxied })).status).toBe(403);
+    expect((await fetch(`${base}/metrics`, { headers: proxied })).status).toBe(403);
+    await server?.close();
+
+    const withToken = await startServer(undefined, 'scrape-token');
+    expect((await fetch(`${withToken}/metrics`, { headers: proxied })).status).toBe(403);
+    const scraped = await fetch(`${withToken}/metrics`, {
+      headers: { ...proxied, authorization: 'Bearer scrape-token' },
+    });
+    expect(scraped.status).toBe(200);
+  });
+
+  it('signs a browser in with a session cookie that holds no token, Secure behind TLS', async () => {
+    const base = await startServer('s3cret-token');
+    const page = await fetch(`${base}/admin/queues`, {
+      headers: { accept: 'text/html' },
+      redirect: 'manual',
+    });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/admin/queues/login');
+    const form = await fetch(`${base}/admin/queues/login`);
+    expect(await form.text()).toContain('name="token"');
+
+    const wrong = await fetch(`${base}/admin/queues/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'nope' }),
+    });
+    expect(wrong.status).toBe(401);
+    const signIn = await fetch(`${base}/admin/queues/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 's3cret-token' }),
+      headers: { 'x-forwarded-proto': 'https' },
+      redirect: 'manual',
+    });
+    expect(signIn.status).toBe(303);
+    const cookie = signIn.headers.get('set-cookie') ?? '';
+    expect(cookie).not.toContain('s3cret-token');
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/Secure/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const session = cookie.split(';')[0];
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie: session } })).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await fetch(`${base}/admin/queues/api/queues`, {
+          headers: { cookie: 'cutroom_dashboard_session=forged' },
+        })
+      ).status,
+    ).toBe(401);
+
+    const plain = await fetch(`${base}/admin/queues/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 's3cret-token' }),
+      redirect: 'manual',
+    });
+    expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
+  });
+
+  it('refuses the dashboard token in the URL', async () => {
+    const base = await startServer('s3cret-token');
+    const res = await fetch(`${base}/admin/queues?token=s3cret-token`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('set-cookie')).toBeNull();
   });
 
   it('hands mounted paths to a Node listener with the raw body intact', async () => {

@@ -68,6 +68,37 @@ describe('EditWorker', () => {
     ]);
   });
 
+  it('ends a job that outlives its deadline, releases the thread and tells it, even when the job ignores its signal', async () => {
+    let signalled = false;
+    await startWorker(
+      async (_request, ctx) => {
+        ctx.signal.addEventListener('abort', () => {
+          signalled = true;
+        });
+        // An un-timed wait that ignores the signal: without the deadline it would hold the thread's lock for ever.
+        await new Promise(() => {});
+        return {};
+      },
+      { jobDeadlineMs: 300 },
+    );
+    const stuck = makeRequest();
+    await queue.enqueue(stuck);
+    await waitUntil(async () => (await jobState(stuck.id)) === 'failed', {
+      what: 'job failed at its deadline',
+    });
+    expect(signalled).toBe(true);
+    await waitUntil(() => delivered.some((d) => d.kind === 'error'), { what: 'error delivery' });
+    expect(delivered.find((d) => d.kind === 'error')).toMatchObject({ code: 'job_deadline' });
+    expect((delivered.find((d) => d.kind === 'error') as { text: string }).text).toMatch(
+      /limit and was stopped/,
+    );
+
+    // The thread is free again: the next request of the same thread runs (and meets the same deadline).
+    const next = makeRequest({ thread: stuck.thread });
+    await queue.enqueue(next);
+    await waitUntil(async () => (await jobState(next.id)) === 'failed', { what: 'next job ran' });
+  });
+
   it('retries a retryable failure with backoff and posts the error once after the last attempt', async () => {
     const attempts: number[] = [];
     await startWorker(async (_request, ctx) => {

@@ -94,14 +94,16 @@ describe('RemoteBrowserConnector', () => {
   });
 
   it('sends the token as a bearer header and never puts it in errors', async () => {
-    const connector = new RemoteBrowserConnector({
-      endpoints: [`${base}/full?token=query-secret`],
-      token: 'header-secret',
-    });
+    const connector = new RemoteBrowserConnector({ endpoints: [`${base}/full`], token: 'header-secret' });
     const error = await connector.connect({ timeoutMs: 300 }).catch((e: unknown) => e);
     expect(seen[0].authorization).toBe('Bearer header-secret');
     expect((error as Error).message).not.toContain('header-secret');
-    expect((error as Error).message).not.toContain('query-secret');
+  });
+
+  it('refuses an endpoint that carries the token in its URL, without echoing it', () => {
+    const make = () => new RemoteBrowserConnector({ endpoints: [`${base}/full?token=query-secret`] });
+    expect(make).toThrow(/carries the token in its URL/);
+    expect(make).not.toThrow(/query-secret/);
   });
 
   it('fails without retrying when every endpoint refuses the token', async () => {
