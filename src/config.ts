@@ -52,6 +52,26 @@ function optionalInt(min: number, max: number) {
   return int(min, max, 0).transform((n) => (n === 0 ? undefined : n));
 }
 
+/** `WxH` in pixels, e.g. `4096x4096`. */
+function dimensions(fallback: { width: number; height: number }) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const match = /^\s*(\d{1,6})\s*[xX×]\s*(\d{1,6})\s*$/.exec(v);
+      const [width, height] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+      if (width < 16 || height < 16) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be WIDTHxHEIGHT in pixels, each at least 16 (e.g. 4096x4096)',
+        });
+        return z.NEVER;
+      }
+      return { width, height };
+    });
+}
+
 const url = optionalString.refine((v) => v === undefined || URL.canParse(v), 'must be a URL');
 
 const EnvSchema = z.object({
@@ -86,6 +106,7 @@ const EnvSchema = z.object({
   CUTROOM_MAX_ASSET_MB: int(1, 100_000, 500),
   CUTROOM_MAX_ASSET_SECONDS: int(1, 86_400, 600),
   CUTROOM_MAX_ASSETS: int(1, 50, 8),
+  CUTROOM_MAX_ASSET_DIMENSIONS: dimensions({ width: 4096, height: 4096 }),
   CUTROOM_RATE_USER_PER_HOUR: int(0, 100_000, 20),
   CUTROOM_RATE_CHANNEL_PER_HOUR: int(0, 100_000, 60),
   CUTROOM_RETENTION_DAYS: int(0, 3650, 14),
@@ -159,6 +180,8 @@ export interface Config {
     maxAssetBytes: number;
     maxAssetSeconds: number;
     maxAssets: number;
+    /** Largest picture a clip or image may have, either way round (a portrait clip fits a landscape box). */
+    maxAssetDimensions: { width: number; height: number };
     maxConcurrentIngests: number;
     userRequestsPerHour: number;
     channelRequestsPerHour: number;
@@ -271,6 +294,7 @@ export function loadConfig(
       maxAssetBytes: e.CUTROOM_MAX_ASSET_MB * 1024 * 1024,
       maxAssetSeconds: e.CUTROOM_MAX_ASSET_SECONDS,
       maxAssets: e.CUTROOM_MAX_ASSETS,
+      maxAssetDimensions: e.CUTROOM_MAX_ASSET_DIMENSIONS,
       maxConcurrentIngests: e.CUTROOM_MAX_CONCURRENT_INGESTS,
       userRequestsPerHour: e.CUTROOM_RATE_USER_PER_HOUR,
       channelRequestsPerHour: e.CUTROOM_RATE_CHANNEL_PER_HOUR,

@@ -12,6 +12,7 @@ export const ErrorCode = {
   AssetTooLong: 'asset_too_long',
   AssetUnsupported: 'asset_unsupported',
   AssetCorrupt: 'asset_corrupt',
+  AssetProtected: 'asset_protected',
   NoAssets: 'no_assets',
   CodeSyntax: 'code_syntax',
   CodeRuntime: 'code_runtime',

@@ -92,6 +92,21 @@ export interface CodecProbe {
   name: string;
   codec: string;
   kind: 'video' | 'audio';
+  /**
+   * One file's own decoder configuration: asks whether this track decodes, not the codec at large. Encoding is not
+   * asked then (Chromium builds an encoder to answer, up to 160 ms) and reads false.
+   */
+  config?: DecoderConfigProbe;
+}
+
+/** The WebCodecs decoder fields a track's container gives (what mediabunny configures the decoder with). */
+export interface DecoderConfigProbe {
+  codedWidth?: number;
+  codedHeight?: number;
+  sampleRate?: number;
+  numberOfChannels?: number;
+  /** The codec's setup record (avcC, hvcC, an AudioSpecificConfig …), base64. */
+  description?: string;
 }
 
 export interface CodecSupport extends CodecProbe {

@@ -1,14 +1,19 @@
-/** @module Turns a file on disk into an asset a session can load: probed, classified, named. */
+/** @module Turns a file on disk into an asset a session can load: checked, probed, classified, named. */
 import path from 'node:path';
-import { probedFields, probeMedia } from '../media/probe-media.ts';
+import { probedFields } from '../media/probe-media.ts';
+import { type MediaLimits, validateMedia } from '../media/validate-media.ts';
 import type { LoadableAsset } from './types.ts';
 
 export async function localAsset(
   filePath: string,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; limits?: MediaLimits } = {},
 ): Promise<LoadableAsset> {
   const name = path.basename(filePath);
-  const info = await probeMedia(filePath, { signal: options.signal, displayName: name });
+  const info = await validateMedia(filePath, {
+    signal: options.signal,
+    displayName: name,
+    limits: options.limits,
+  });
   return {
     key: filePath,
     path: path.resolve(filePath),

@@ -14,6 +14,8 @@ import type { EditSession, LoadableAsset } from '../browser/types.ts';
 import { loadConfig } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { AssetNormaliser } from '../media/asset-normaliser.ts';
+import { pagesFromPool } from '../media/decoder-support.ts';
 import type { StoredAsset, ThreadRef, Version } from '../queue/types.ts';
 
 export interface EditCommandOptions {
@@ -98,6 +100,15 @@ export async function edit(
   const outDir = path.join(threadDir, 'runs', String(Date.now()));
   let session: EditSession | undefined;
   try {
+    const { ready } = await new AssetNormaliser({
+      root: threadDir,
+      pages: pagesFromPool(pool),
+      logger,
+    }).prepare(assets, {
+      signal: controller.signal,
+      onProgress: (p) => say(`Converting ${p.text}… ${p.percent}%`),
+      progressStepPercent: 25,
+    });
     const startedAt = Date.now();
     const continuing = question
       ? ' (answering the question)'
@@ -107,7 +118,7 @@ export async function edit(
     say(`Editing ${assets.length} file(s): "${prompt}"${continuing}`);
     const outcome = await runEdit({
       request: { prompt },
-      assets,
+      assets: ready,
       base,
       resume: question?.conversation,
       openSession: async () => {
@@ -147,7 +158,7 @@ export async function edit(
     if (outcome.status === 'question' && outcome.conversation) {
       const pending: PendingQuestion = {
         conversation: outcome.conversation,
-        assets: assets.map(({ path: _path, ...stored }) => stored),
+        assets: ready.map(({ path: _path, ...stored }) => stored),
       };
       await writeFile(questionFile, `${JSON.stringify(pending)}\n`);
       say('Answer with: cutroom edit --continue --prompt "…"');
@@ -159,7 +170,7 @@ export async function edit(
       return;
     }
     await exportFile(outcome.renderPath, opts.out);
-    const version = await store.append(LOCAL_THREAD, toVersion(prompt, assets, outcome, threadDir));
+    const version = await store.append(LOCAL_THREAD, toVersion(prompt, ready, outcome, threadDir));
     say(
       `MP4: ${path.resolve(opts.out)} (version ${version.number}, ${outcome.durationSeconds?.toFixed(1)} s)`,
     );

@@ -8,6 +8,8 @@ import type { LoadableAsset } from '../browser/types.ts';
 import { loadConfig } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { AssetNormaliser } from '../media/asset-normaliser.ts';
+import { pagesFromSession } from '../media/decoder-support.ts';
 import { formatSeconds, writePreviews } from './previews.ts';
 
 export interface RenderCommandOptions {
@@ -26,13 +28,28 @@ export async function render(opts: RenderCommandOptions): Promise<void> {
       `cannot read the script ${opts.script}: ${error.code ?? error.message}`,
     );
   });
-  const assets: LoadableAsset[] = [];
-  for (const input of opts.input) assets.push(await localAsset(input));
+  // Broken inputs are refused before a browser starts, in the words a chat thread would get.
+  const inputs: LoadableAsset[] = [];
+  for (const input of opts.input) {
+    inputs.push(await localAsset(input, { limits: config.limits }).catch(refuse));
+  }
 
   const pool = createBrowserPool(config, logger, { size: 0 });
   const session = await pool.acquire();
   try {
-    await session.loadAssets(assets);
+    const normaliser = new AssetNormaliser({
+      root: path.join(config.dataDir, 'artifacts'),
+      pages: pagesFromSession(session),
+      logger,
+    });
+    const { ready } = await normaliser
+      .prepare(inputs, {
+        originalPath: (asset) => path.resolve(asset.key),
+        onProgress: ({ text, percent }) => process.stderr.write(`Converting ${text}… ${percent}%\n`),
+        progressStepPercent: 10,
+      })
+      .catch(refuse);
+    await session.loadAssets(ready);
     const result = await session.runCode(code);
     for (const line of result.logs) process.stdout.write(`log: ${line}\n`);
     if (!result.ok) {
@@ -78,4 +95,13 @@ export async function render(opts: RenderCommandOptions): Promise<void> {
     await session.release();
     await pool.close();
   }
+}
+
+/** A refused input reads in the CLI as it would in a chat thread, the developer's detail after it. */
+function refuse(error: unknown): never {
+  if (!(error instanceof CutroomError) || !error.code.startsWith('asset_')) throw error;
+  throw new CutroomError(error.code, `${error.userMessage} (${error.message})`, {
+    userMessage: error.userMessage,
+    cause: error,
+  });
 }

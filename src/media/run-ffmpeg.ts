@@ -12,12 +12,49 @@ export interface RunFfmpegOptions {
   onStdout?: (chunk: Buffer) => void;
   /** Working directory, so filters can name files without filtergraph escaping. @defaultValue this process's */
   cwd?: string;
+  /**
+   * Called with how far the output has got, in seconds of media, about twice a second (ffmpeg's `-progress` on
+   * stdout, so not together with `onStdout`).
+   */
+  onProgress?: (outSeconds: number) => void;
 }
 
 const LOG_TAIL_CHARS = 2000;
 
 export function runFfmpeg(args: string[], options: RunFfmpegOptions): Promise<void> {
-  return runTool('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], options);
+  const { onProgress } = options;
+  if (!onProgress)
+    return runTool('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], options);
+  let pending = '';
+  return runTool(
+    'ffmpeg',
+    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', ...args],
+    {
+      ...options,
+      onStdout: (chunk) => {
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const match = /^out_time_us=(\d+)/.exec(line);
+          if (match) onProgress(Number(match[1]) / 1e6);
+        }
+      },
+    },
+  );
+}
+
+/** A tool that exited with a failure (not a timeout or a missing program): its own verdict on the input. */
+export class ToolFailedError extends CutroomError {
+  constructor(
+    message: string,
+    /** The tail of what the tool logged. */
+    readonly stderr: string,
+  ) {
+    super(ErrorCode.FfmpegFailed, message, {
+      userMessage: 'The video could not be finished. Please try again.',
+    });
+    this.name = 'ToolFailedError';
+  }
 }
 
 /** Runs ffprobe (which has no `-nostdin`) and resolves with everything it printed to stdout. */
@@ -76,12 +113,9 @@ function runTool(program: 'ffmpeg' | 'ffprobe', args: string[], options: RunFfmp
       } else if (code === 0) {
         resolve();
       } else {
+        const log = stderr.trim() || '(no output)';
         reject(
-          new CutroomError(
-            ErrorCode.FfmpegFailed,
-            `${options.label}: ${program} exited with ${code ?? signal}: ${stderr.trim() || '(no output)'}`,
-            { userMessage: 'The video could not be finished. Please try again.' },
-          ),
+          new ToolFailedError(`${options.label}: ${program} exited with ${code ?? signal}: ${log}`, log),
         );
       }
     });

@@ -5,6 +5,8 @@ export interface AssetLimits {
   maxAssetBytes: number;
   maxAssetSeconds: number;
   maxAssets: number;
+  /** Largest picture, either way round (CUTROOM_MAX_ASSET_DIMENSIONS); absent: no limit. */
+  maxAssetDimensions?: { width: number; height: number };
   /** Attachments downloaded and probed at once in this process. @defaultValue 4 */
   maxConcurrentIngests?: number;
 }

@@ -35,6 +35,12 @@ export const StoredAssetSchema = ArtifactRefSchema.extend({
   width: z.number().int().nonnegative(),
   height: z.number().int().nonnegative(),
   hasAudio: z.boolean(),
+  /**
+   * What the page loads, once the worker has checked the clip (src/media/asset-normaliser.ts): the original itself
+   * when the browser takes it as it is, else a converted copy (H.264/AAC MP4, upright, SDR) keyed by the original's
+   * content hash. `width`/`height` are the display size either way.
+   */
+  playable: ArtifactRefSchema.optional(),
 });
 export type StoredAsset = z.infer<typeof StoredAssetSchema>;
 
@@ -100,6 +106,7 @@ export const StageSchema = z.enum([
   'queued',
   'downloading',
   'replaying',
+  'converting',
   'editing',
   'searching_docs',
   'checking_frames',

@@ -11,6 +11,8 @@ import type { EditSession } from '../browser/types.ts';
 import type { Config } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { AssetNormaliser } from '../media/asset-normaliser.ts';
+import { pagesFromPool } from '../media/decoder-support.ts';
 import { type ArtifactStore, previewKey, requestRenderKey } from '../queue/artifact-store.ts';
 import type { ArtifactRef, EditRequest, StoredAsset, Version, VersionStore } from '../queue/types.ts';
 import type { EditContext, EditOutcome, EditProcessor } from './edit-processor.ts';
@@ -25,6 +27,8 @@ export interface EditProcessorDeps {
   llm?: LlmClient;
   /** @defaultValue from `config.transcribe`, caching in the artifact store's `inspections/` */
   inspector?: MediaInspector;
+  /** Makes clips safe for the page before the agent runs. @defaultValue converts into `artifacts`, asks `pool` */
+  normaliser?: AssetNormaliser;
 }
 
 /** How long a job waits for a browser session before it is retried later. */
@@ -38,10 +42,14 @@ export function createEditProcessor(deps: EditProcessorDeps): EditProcessor {
       cacheDir: path.join(deps.artifacts.root, 'inspections'),
       logger: deps.logger,
     });
+  // Also one per process: it remembers which decoder configurations the page decodes.
+  const normaliser =
+    deps.normaliser ??
+    new AssetNormaliser({ root: deps.artifacts.root, pages: pagesFromPool(deps.pool), logger: deps.logger });
   return async function processEdit(request, context) {
     return request.kind === 'undo'
       ? undo(deps, request, context)
-      : edit({ ...deps, inspector }, request, context);
+      : edit({ ...deps, inspector, normaliser }, request, context);
   };
 }
 
@@ -79,7 +87,7 @@ async function undo(
 }
 
 async function edit(
-  deps: EditProcessorDeps,
+  deps: EditProcessorDeps & { normaliser: AssetNormaliser },
   request: EditRequest,
   context: EditContext,
 ): Promise<EditOutcome> {
@@ -90,13 +98,17 @@ async function edit(
     await deliverResult(request, context, latest);
     return { version: latest.number, summary: latest.summary };
   }
-  const assets = mergeAssets(latest?.assets ?? [], request.assets);
-  if (assets.length === 0) {
+  const merged = mergeAssets(latest?.assets ?? [], request.assets);
+  if (merged.length === 0) {
     throw new CutroomError(ErrorCode.NoAssets, 'edit: no clips in the request or the thread', {
       userMessage: 'There is no clip to edit yet: attach a video (or audio/image) file and ask again.',
     });
   }
   const llm = deps.llm ?? LlmClient.fromConfig(config.openai, { logger: context.logger });
+  const { stored: assets, ready } = await deps.normaliser.prepare(merged, {
+    signal: context.signal,
+    onProgress: (converting) => void context.progress({ stage: 'converting', ...converting }).catch(() => {}),
+  });
 
   const workRoot = path.join(config.dataDir, 'work');
   await mkdir(workRoot, { recursive: true });
@@ -108,7 +120,7 @@ async function edit(
   try {
     const outcome = await runEdit({
       request: { prompt: request.prompt },
-      assets: assets.map((asset) => ({ ...asset, path: artifacts.pathFor(asset.key) })),
+      assets: ready,
       base: latest,
       // A turn that only answers never takes a browser from the pool; runEdit loads the clips into the page itself.
       openSession: async () => {

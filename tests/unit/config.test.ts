@@ -90,4 +90,16 @@ describe('loadConfig', () => {
     expect(error.message).toContain('CUTROOM_TRANSCRIBE_BASE_URL must be a URL');
     expect(error.message).not.toContain('stt-secret');
   });
+
+  it('reads CUTROOM_MAX_ASSET_DIMENSIONS as WIDTHxHEIGHT, 4096x4096 by default', () => {
+    expect(loadConfig({}, { readDotenv: false }).limits.maxAssetDimensions).toEqual({
+      width: 4096,
+      height: 4096,
+    });
+    const config = loadConfig({ CUTROOM_MAX_ASSET_DIMENSIONS: '3840x2160' }, { readDotenv: false });
+    expect(config.limits.maxAssetDimensions).toEqual({ width: 3840, height: 2160 });
+    expect(configError({ CUTROOM_MAX_ASSET_DIMENSIONS: '4k' }).message).toContain(
+      'CUTROOM_MAX_ASSET_DIMENSIONS must be WIDTHxHEIGHT in pixels, each at least 16 (e.g. 4096x4096), got "4k"',
+    );
+  });
 });

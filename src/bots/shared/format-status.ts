@@ -7,6 +7,7 @@ const LABELS: Record<Stage, string> = {
   queued: '⏳ Queued',
   downloading: '⬇️ Downloading clips',
   replaying: '🔁 Restoring the previous version',
+  converting: '🔄 Converting',
   editing: '✂️ Editing',
   searching_docs: '📖 Reading the docs',
   checking_frames: '👀 Checking frames',

@@ -1,7 +1,8 @@
 /** @module Streams chat attachments into the artifact store, checking count, type, size and real media content. */
 import type { Readable } from 'node:stream';
 import { CutroomError, ErrorCode, isAbortError } from '../../errors.ts';
-import { probedFields, probeMedia } from '../../media/probe-media.ts';
+import { probedFields } from '../../media/probe-media.ts';
+import { validateMedia } from '../../media/validate-media.ts';
 import { type ArtifactStore, uploadKey } from '../../queue/artifact-store.ts';
 import {
   type AssetLimits,
@@ -67,11 +68,11 @@ function checkDeclared(file: IncomingFile, limits: AssetLimits): void {
 }
 
 /**
- * Streams each file into the store (under `uploadKey`), then probes it with
- * ffprobe. Cheap checks (count, declared type and size) run before any byte is downloaded.
- * On any failure the files stored so far are deleted and the CutroomError (with its user message)
- * is thrown: asset_unsupported, asset_too_large, asset_too_long, asset_corrupt, asset_empty,
- * download_failed or missing_scope.
+ * Streams each file into the store (under `uploadKey`), then checks what it really is (validateMedia: probed,
+ * complete, unprotected, within the pixel limit). Cheap checks (count, declared type and size) run before any byte
+ * is downloaded. On any failure the files stored so far are deleted and the CutroomError (with its user message)
+ * is thrown: asset_unsupported, asset_too_large, asset_too_long, asset_corrupt, asset_protected,
+ * asset_empty, download_failed or missing_scope.
  */
 export async function ingestAttachments(options: IngestAttachmentsOptions): Promise<StoredAsset[]> {
   const { files, store, limits, signal } = options;
@@ -93,7 +94,7 @@ export async function ingestAttachments(options: IngestAttachmentsOptions): Prom
           maxBytes: limits.maxAssetBytes,
           signal,
         });
-        return probeMedia(store.pathFor(key), { signal, displayName: file.name });
+        return validateMedia(store.pathFor(key), { signal, displayName: file.name, limits });
       }, signal);
       assertAssetDuration({ name: file.name, duration: info.duration }, limits);
       assets.push({

@@ -1,15 +1,11 @@
 /** `cutroom render` as a user runs it: a real process, real Chromium and ffmpeg, files on disk. */
-import { execFile } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MediaFixtures } from '../../helpers/media-fixtures.ts';
 import { ffprobe } from '../../helpers/mp4-inspect.ts';
+import { runCutroom } from '../../helpers/run-cli.ts';
 
-const run = promisify(execFile);
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/cutroom.js');
 let fixtures: MediaFixtures;
 let clip: string;
 
@@ -23,18 +19,7 @@ afterAll(async () => {
 });
 
 function cutroom(args: string[]) {
-  return run(process.execPath, [CLI, ...args], {
-    cwd: fixtures.dir,
-    env: { ...process.env, CUTROOM_LOG_LEVEL: 'error' },
-    timeout: 180_000,
-  }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({
-      code: e.code,
-      stdout: e.stdout,
-      stderr: e.stderr,
-    }),
-  );
+  return runCutroom(args, { cwd: fixtures.dir });
 }
 
 it('renders a script to an MP4 and writes 1 fps previews with a contact sheet', async () => {
