@@ -1,6 +1,6 @@
 // The worker's processor when the agent only answers: the reply is posted as a message, the job does not fail, no
 // version is made and no browser is taken from the pool. The OpenAI fake plays the model; stores are local.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -43,9 +43,12 @@ describe('the edit processor when the agent answers without editing', () => {
       size: 1,
       kind: 'video' as const,
     };
+    // A clip a first job already made playable: later jobs only check that its file is there.
+    await mkdir(path.join(dir, 'artifacts'), { recursive: true });
+    await writeFile(path.join(dir, 'artifacts', clip.key), '');
     await versions.append(request.thread, {
       prompt: 'trim it',
-      assets: [{ ...clip, duration: 4, width: 640, height: 360, hasAudio: true }],
+      assets: [{ ...clip, duration: 4, width: 640, height: 360, hasAudio: true, playable: clip }],
       script: ['/* trim */'],
       verdicts: [],
       render: { key: 'v1.mp4', name: 'v1.mp4', mimeType: 'video/mp4', size: 1 },
