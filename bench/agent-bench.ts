@@ -67,7 +67,7 @@ export async function runAgentBench(): Promise<Record<string, number>> {
         await runEdit({
           request: { prompt: 'bench' },
           assets: [clip],
-          session,
+          openSession: async () => session,
           llm,
           docs,
           limits: LIMITS,
@@ -100,7 +100,7 @@ export async function runAgentBench(): Promise<Record<string, number>> {
         await runEdit({
           request: { prompt: 'add a title' },
           assets: [clip],
-          session,
+          openSession: async () => session,
           llm,
           docs,
           limits: { ...LIMITS, maxSteps: 2 },

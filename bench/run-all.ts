@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   },
   hardening: async () => (await import('./hardening-bench.ts')).runHardeningBench,
   inspect: async () => (await import('./inspect-bench.ts')).runInspectBench,
+  eval: async () => (await import('./eval-bench.ts')).runEvalBench,
   ingest: async () => (await import('./ingest-bench.ts')).runIngestBench,
 };
 

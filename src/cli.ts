@@ -13,8 +13,11 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('check Chromium, codecs, ffmpeg, Redis, fonts, the LLM endpoint and platform tokens')
-    .action(async () => (await import('./commands/doctor.ts')).doctor());
+    .description(
+      'check Chromium, codecs, ffmpeg, Redis, fonts; live: the LLM endpoint (a tool call, an image), Slack, Discord',
+    )
+    .option('--json', 'print the checks as JSON, for scripts')
+    .action(async (opts) => (await import('./commands/doctor.ts')).doctor(opts));
 
   program
     .command('render')
@@ -36,6 +39,16 @@ export function buildProgram(): Command {
     .option('--undo', 'go back one version in the state directory')
     .option('--state <dir>', 'where versions are kept (default: <CUTROOM_DATA_DIR>/local)')
     .action(async (opts) => (await import('./commands/edit.ts')).edit(opts));
+
+  program
+    .command('eval')
+    .description('run the edit-task suite against the configured endpoint and print a scorecard')
+    .option('--list', 'list the tasks and exit')
+    .option('--only <name...>', 'run only these tasks')
+    .option('--repeat <n>', 'runs of each task', '1')
+    .option('--out <file>', 'write the report as JSON')
+    .option('--keep', 'keep the fixtures and renders, and print where')
+    .action(async (opts) => (await import('./commands/eval.ts')).evalCommand(opts));
 
   program
     .command('start')

@@ -48,6 +48,10 @@ function int(min: number, max: number, fallback: number) {
     });
 }
 
+function optionalInt(min: number, max: number) {
+  return int(min, max, 0).transform((n) => (n === 0 ? undefined : n));
+}
+
 /** `WxH` in pixels, e.g. `4096x4096`. */
 function dimensions(fallback: { width: number; height: number }) {
   return z
@@ -113,6 +117,7 @@ const EnvSchema = z.object({
   CUTROOM_CODE_TIMEOUT_MS: int(100, 3_600_000, 30_000),
   CUTROOM_RENDER_TIMEOUT_MS: int(1000, 86_400_000, 600_000),
   DIFFUSION_STUDIO_LICENSE_KEY: optionalString,
+  CUTROOM_CONTEXT_TOKENS: optionalInt(1024, 10_000_000),
   CUTROOM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   CUTROOM_BROWSER_MEMORY_MB: int(256, 262_144, 4096),
   CUTROOM_CHROMIUM_USER: optionalString,
@@ -188,6 +193,8 @@ export interface Config {
     maxLlmCalls: number;
     maxTokens: number;
     maxWallMs: number;
+    /** The agent loop's context budget in tokens; unset: the model's reported context, else 32768. */
+    contextTokens?: number;
   };
   /** Speech to text through an OpenAI-compatible `/v1/audio/transcriptions`; unset: transcription is off. */
   transcribe?: {
@@ -299,6 +306,7 @@ export function loadConfig(
       maxLlmCalls: e.CUTROOM_AGENT_MAX_LLM_CALLS,
       maxTokens: e.CUTROOM_AGENT_MAX_TOKENS,
       maxWallMs: e.CUTROOM_AGENT_MAX_SECONDS * 1000,
+      contextTokens: e.CUTROOM_CONTEXT_TOKENS,
     },
     transcribe: e.CUTROOM_TRANSCRIBE_MODEL
       ? {

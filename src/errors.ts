@@ -32,6 +32,7 @@ export const ErrorCode = {
   LlmAuth: 'llm_auth',
   LlmModelNotFound: 'llm_model_not_found',
   LlmBadResponse: 'llm_bad_response',
+  LlmContextTooSmall: 'llm_context_too_small',
   AgentLimit: 'agent_limit',
   NothingToUndo: 'nothing_to_undo',
   NoVersion: 'no_version',

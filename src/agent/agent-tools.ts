@@ -1,6 +1,7 @@
 /** @module The agent tools as OpenAI function definitions, and validation of the arguments a model sends. */
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
+import { readToolArguments } from './repair-tool-arguments.ts';
 
 export const ToolArgumentSchemas = {
   run_code: z.object({ code: z.string().trim().min(1, 'code must not be empty') }),
@@ -112,8 +113,14 @@ export const AGENT_TOOLS: ChatCompletionTool[] = [
   },
 ];
 
-/** Validates one tool call from the model; an error here goes back to the model as the tool's result. */
-export function parseToolCall(name: string, rawArguments: string | undefined): ParsedToolCall {
+/** A valid call may carry `repair`: its arguments were not valid JSON and were read as this says. */
+export type ReadToolCall = ParsedToolCall & { repair?: string };
+
+/**
+ * Validates one tool call from the model; an error here goes back to the model as the tool's result. Arguments that
+ * are not valid JSON are repaired where the fix is unambiguous (see repair-tool-arguments.ts).
+ */
+export function parseToolCall(name: string, rawArguments: string | undefined): ReadToolCall {
   if (!(name in ToolArgumentSchemas)) {
     return {
       ok: false,
@@ -122,20 +129,15 @@ export function parseToolCall(name: string, rawArguments: string | undefined): P
     };
   }
   const toolName = name as ToolName;
-  let data: unknown = {};
-  const raw = rawArguments?.trim() ?? '';
-  if (raw !== '') {
-    try {
-      data = JSON.parse(raw);
-    } catch (error) {
-      return {
-        ok: false,
-        name,
-        error: `arguments for ${name} are not valid JSON (${(error as Error).message}); send a JSON object like ${example(toolName)}`,
-      };
-    }
+  const reading = readToolArguments(rawArguments ?? '', singleStringField(toolName));
+  if (!reading.ok) {
+    return {
+      ok: false,
+      name,
+      error: `arguments for ${name} are not valid JSON (${reading.error}); send a JSON object like ${example(toolName)}`,
+    };
   }
-  const parsed = ToolArgumentSchemas[toolName].safeParse(data ?? {});
+  const parsed = ToolArgumentSchemas[toolName].safeParse(reading.data ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues
       .map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`)
@@ -146,7 +148,13 @@ export function parseToolCall(name: string, rawArguments: string | undefined): P
       error: `invalid arguments for ${name}: ${problems}; expected ${example(toolName)}`,
     };
   }
-  return { ok: true, name: toolName, args: parsed.data } as ParsedToolCall;
+  return { ok: true, name: toolName, args: parsed.data, repair: reading.repair } as ReadToolCall;
+}
+
+/** The field of a tool whose only argument is a string (run_code's `code`), which allows more repairs. */
+function singleStringField(name: ToolName): string | undefined {
+  const entries = Object.entries(ToolArgumentSchemas[name].shape);
+  return entries.length === 1 && entries[0][1] instanceof z.ZodString ? entries[0][0] : undefined;
 }
 
 function example(name: ToolName): string {

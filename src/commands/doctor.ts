@@ -1,4 +1,7 @@
-/** @module `cutroom doctor`: checks everything cutroom runs on and says what to fix. */
+/**
+ * @module `cutroom doctor`: checks everything cutroom runs on, live where it can (the LLM endpoint, Slack, Discord),
+ * and says what to fix; `--json` for scripts.
+ */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -9,6 +12,8 @@ import { describeGpuUsage } from '../browser/gpu.ts';
 import { RemoteBrowserConnector } from '../browser/remote-browser-connector.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
+import { llmChecks } from './doctor-llm.ts';
+import { discordCheck, slackCheck } from './doctor-platforms.ts';
 
 const run = promisify(execFile);
 
@@ -17,7 +22,25 @@ export interface Check {
   status: 'ok' | 'warn' | 'fail';
   detail: string;
   fix?: string;
+  /** Measured facts for `--json` (round-trip times, model names, context size). */
+  data?: Record<string, unknown>;
 }
+
+/** One check of the list: small and independent, so a new one is one more entry. */
+export type CheckFunction = (config: Config) => Promise<Check | Check[]>;
+
+/** What `cutroom doctor` checks, in order. */
+export const CHECKS: CheckFunction[] = [
+  browserChecks,
+  sandboxChecks,
+  () => toolCheck('ffmpeg', ['-version'], 'apt-get install ffmpeg (or: npm run setup)'),
+  () => toolCheck('ffprobe', ['-version'], 'apt-get install ffmpeg (or: npm run setup)'),
+  redisCheck,
+  fontsCheck,
+  llmChecks,
+  slackCheck,
+  discordCheck,
+];
 
 const VIDEO_CODECS: [string, string][] = [
   ['H.264 baseline', 'avc1.42001f'],
@@ -33,66 +56,46 @@ const AUDIO_CODECS: [string, string][] = [
   ['Opus', 'opus'],
 ];
 
-export async function doctor(): Promise<void> {
+export interface DoctorOptions {
+  /** Print `{ ok, checks }` as JSON instead of the table. */
+  json?: boolean;
+}
+
+export async function doctor(
+  options: DoctorOptions = {},
+  io: { out: NodeJS.WritableStream } = { out: process.stdout },
+): Promise<void> {
   const checks = await runChecks(loadConfig());
+  const ok = !checks.some((c) => c.status === 'fail');
+  if (!ok) process.exitCode = 1;
+  if (options.json) {
+    io.out.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
+    return;
+  }
   const width = Math.max(...checks.map((c) => c.name.length));
   const mark = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
   for (const c of checks) {
-    process.stdout.write(`${mark[c.status]}  ${c.name.padEnd(width)}  ${c.detail}\n`);
-    if (c.fix && c.status !== 'ok') process.stdout.write(`      ${' '.repeat(width)}  fix: ${c.fix}\n`);
+    io.out.write(`${mark[c.status]}  ${c.name.padEnd(width)}  ${c.detail}\n`);
+    if (c.fix && c.status !== 'ok') io.out.write(`      ${' '.repeat(width)}  fix: ${c.fix}\n`);
   }
-  if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
 }
 
-export async function runChecks(config: Config): Promise<Check[]> {
-  const checks: Check[] = [];
-  checks.push(...(await browserChecks(config)));
-  checks.push(...(await sandboxChecks(config)));
-  checks.push(await toolCheck('ffmpeg', ['-version'], 'apt-get install ffmpeg (or: npm run setup)'));
-  checks.push(await toolCheck('ffprobe', ['-version'], 'apt-get install ffmpeg (or: npm run setup)'));
-  checks.push(await redisCheck(config));
-  checks.push(
-    existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf')
-      ? { name: 'fonts', status: 'ok', detail: 'DejaVu Sans installed (used for titles and captions)' }
-      : {
-          name: 'fonts',
-          status: 'warn',
-          detail: 'DejaVu fonts missing',
-          fix: 'apt-get install fonts-dejavu-core',
-        },
-  );
-  checks.push(llmCheck(config));
-  checks.push(
-    config.slack
-      ? {
-          name: 'Slack',
-          status: config.slack.signingSecret || config.slack.appToken ? 'ok' : 'fail',
-          detail: config.slack.appToken ? 'bot token + Socket Mode app token' : 'bot token + HTTP events',
-          fix: 'set SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode)',
-        }
-      : {
-          name: 'Slack',
-          status: 'warn',
-          detail: 'not configured',
-          fix: 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (docs/slack.md)',
-        },
-  );
-  checks.push(
-    config.discord
-      ? {
-          name: 'Discord',
-          status: config.discord.applicationId ? 'ok' : 'warn',
-          detail: config.discord.applicationId ? 'bot token + application id' : 'bot token only',
-          fix: 'set DISCORD_APPLICATION_ID to register /edit',
-        }
-      : {
-          name: 'Discord',
-          status: 'warn',
-          detail: 'not configured',
-          fix: 'set DISCORD_TOKEN and DISCORD_APPLICATION_ID (docs/discord.md)',
-        },
-  );
-  return checks;
+/** Runs the checks one after another (they share two cores with whatever else runs). */
+export async function runChecks(config: Config, checks: CheckFunction[] = CHECKS): Promise<Check[]> {
+  const results: Check[] = [];
+  for (const check of checks) results.push(...[await check(config)].flat());
+  return results;
+}
+
+async function fontsCheck(): Promise<Check> {
+  return existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf')
+    ? { name: 'fonts', status: 'ok', detail: 'DejaVu Sans installed (used for titles and captions)' }
+    : {
+        name: 'fonts',
+        status: 'warn',
+        detail: 'DejaVu fonts missing',
+        fix: 'apt-get install fonts-dejavu-core',
+      };
 }
 
 async function browserChecks(config: Config): Promise<Check[]> {
@@ -219,24 +222,6 @@ async function redisCheck(config: Config): Promise<Check> {
   }
 }
 
-function llmCheck(config: Config): Check {
-  const { apiKey, baseURL, model, visionModel } = config.openai;
-  if (!apiKey && !baseURL) {
-    return {
-      name: 'LLM',
-      status: 'warn',
-      detail: 'not configured',
-      fix: 'set OPENAI_API_KEY (and OPENAI_BASE_URL for other providers)',
-    };
-  }
-  return {
-    name: 'LLM',
-    status: 'ok',
-    detail: `${baseURL ?? 'OpenAI'}; model ${model}, vision ${visionModel}`,
-  };
-}
-
-/** Which sandbox mode Chromium runs in and why: here, or on each remote browser-server (from its /healthz). */
 async function sandboxChecks(config: Config): Promise<Check[]> {
   const fix =
     'run cutroom as an ordinary user, or `npm run setup` as root (creates cutroom-chromium); allow unprivileged user namespaces';

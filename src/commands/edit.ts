@@ -51,7 +51,8 @@ export async function edit(
       'edit: --prompt is required (what should be done with the clips?)',
     );
   }
-  if (opts.continue && !latest) {
+  const question = opts.continue ? await threads.pendingQuestion(thread) : undefined;
+  if (opts.continue && !latest && !question) {
     throw new CutroomError(
       ErrorCode.NoVersion,
       `edit: --continue: no version in ${stateDir} yet; run without it first`,
@@ -83,7 +84,7 @@ export async function edit(
     if (!opts.undo) {
       const clips = (await threads.clips(thread)).length + assets.length;
       io.out.write(
-        `Editing ${clips} file(s): "${prompt}"${latest ? ` (continuing version ${latest.number})` : ''}\n`,
+        `Editing ${clips} file(s): "${prompt}"${continuing(latest?.number, question !== undefined)}\n`,
       );
     }
     const inspector = MediaInspector.fromConfig(config, {
@@ -117,6 +118,11 @@ export async function edit(
     process.removeListener('SIGINT', onSignal);
     await pool.close();
   }
+}
+
+function continuing(version: number | undefined, answering: boolean): string {
+  if (answering) return ' (answering the question)';
+  return version ? ` (continuing version ${version})` : '';
 }
 
 /**

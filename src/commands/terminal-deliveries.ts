@@ -58,6 +58,10 @@ export class TerminalDeliveries {
       case 'message':
         this.say(delivery.text);
         return;
+      case 'reply':
+        this.say(delivery.text);
+        if (delivery.question) this.say('Answer with: cutroom edit --continue --prompt "…"');
+        return;
     }
   }
 

@@ -16,6 +16,7 @@ import {
   type Delivery,
   type ErrorDelivery,
   isTerminalStage,
+  type ReplyDelivery,
   type ResultDelivery,
   type Stage,
   type StatusDelivery,
@@ -131,6 +132,12 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
     );
   }
 
+  async function postReply(delivery: ReplyDelivery, context: DeliveryContext): Promise<void> {
+    await endStatus(delivery, 'done', delivery.question ? 'waiting for your answer' : 'answered');
+    const key = `${context.jobId}:reply`;
+    await once(key, () => surface.post(delivery.thread, { text: delivery.text }, { idempotencyKey: key }));
+  }
+
   return async function deliverToThread(delivery, context) {
     switch (delivery.kind) {
       case 'status':
@@ -146,6 +153,8 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
         return postResult(delivery, context);
       case 'error':
         return postError(delivery, context);
+      case 'reply':
+        return postReply(delivery, context);
       case 'message': {
         const key = `${context.jobId}:reply`;
         return once(key, () =>

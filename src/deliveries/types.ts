@@ -52,12 +52,15 @@ export const DeliverySchema = z.discriminatedUnion('kind', [
   }),
   /** Any other short reply (undo notices, refusals). */
   DeliveryBase.extend({ kind: z.literal('message'), text: z.string() }),
+  /** The agent's answer that ends a request without a new version: a plain reply, or a question the next message answers. */
+  DeliveryBase.extend({ kind: z.literal('reply'), text: z.string(), question: z.boolean() }),
 ]);
 export type Delivery = z.infer<typeof DeliverySchema>;
 
 export type StatusDelivery = Extract<Delivery, { kind: 'status' }>;
 export type ResultDelivery = Extract<Delivery, { kind: 'result' }>;
 export type ErrorDelivery = Extract<Delivery, { kind: 'error' }>;
+export type ReplyDelivery = Extract<Delivery, { kind: 'reply' }>;
 
 const TERMINAL: ReadonlySet<Stage> = new Set(['done', 'failed', 'cancelled']);
 const BEFORE_RUN: ReadonlySet<Stage> = new Set(['queued', 'downloading']);

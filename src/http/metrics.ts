@@ -65,6 +65,12 @@ export const metrics = {
     labelNames: ['model', 'kind'] as const,
     registers: [registry],
   }),
+  llmRequests: new Counter({
+    name: 'cutroom_llm_requests_total',
+    help: 'LLM chat requests, by model and outcome (ok or the error code)',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [registry],
+  }),
 };
 
 /** Adds a queue depth source for scrapes; returns the function that removes it. */

@@ -1,15 +1,23 @@
 /** @module A thread's versions and clips kept as JSON files in a local directory (the store behind `cutroom edit`). */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CutroomError, ErrorCode } from '../errors.ts';
-import { type StoredAsset, type ThreadRef, type ThreadState, threadKey, type Version } from './types.ts';
+import {
+  type PendingQuestion,
+  type StoredAsset,
+  type ThreadRef,
+  type ThreadState,
+  threadKey,
+  type Version,
+} from './types.ts';
 
 const VERSION_FILE = /^v(\d{6})\.json$/;
 const CLIPS_FILE = 'clips.json';
+const QUESTION_FILE = 'question.json';
 
 /**
- * One folder per thread under `root`, one `vNNNNNN.json` per version and `clips.json`. Writes go to a temporary
+ * One folder per thread under `root`, one `vNNNNNN.json` per version, `clips.json` and (while the agent waits for an answer) `question.json`. Writes go to a temporary
  * file renamed into place, so a crash never leaves half a version. Undo moves the latest file into `undone/`
  * instead of deleting it. One process at a time: the CLI runs one edit and exits.
  */
@@ -81,6 +89,26 @@ export class LocalThreadStore implements ThreadState {
 
   async replaceClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]> {
     return this.saveClips(thread, clips, { replace: true });
+  }
+
+  async pendingQuestion(thread: ThreadRef): Promise<PendingQuestion | undefined> {
+    const text = await readFile(path.join(this.threadDir(thread), QUESTION_FILE), 'utf8').catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      },
+    );
+    return text === undefined ? undefined : (JSON.parse(text) as PendingQuestion);
+  }
+
+  async setPendingQuestion(thread: ThreadRef, question: PendingQuestion | undefined): Promise<void> {
+    const file = path.join(this.threadDir(thread), QUESTION_FILE);
+    if (!question) {
+      await rm(file, { force: true });
+      return;
+    }
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeAtomic(file, `${JSON.stringify(question)}\n`);
   }
 
   private async saveClips(

@@ -45,6 +45,8 @@ export interface ThreadKeys {
   uploadLimit: string;
   /** Set while the thread's artifacts must be kept (the artifact sweeper reads it). */
   artifactsLive: string;
+  /** The agent's question waiting for the thread's next message (PendingQuestion JSON). */
+  question: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export class RedisKeys {
       latestRequest: `${base}:latest-request`,
       uploadLimit: `${base}:upload-limit`,
       artifactsLive: this.artifactsLive(artifactScopeOf(thread)),
+      question: `${base}:question`,
     };
   }
 

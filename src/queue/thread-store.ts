@@ -5,7 +5,14 @@
 import type { Redis } from 'ioredis';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import { DEFAULT_PREFIX, RedisKeys, type ThreadKeys } from './redis-keys.ts';
-import { type StoredAsset, type ThreadRef, type ThreadState, threadKey, type Version } from './types.ts';
+import {
+  type PendingQuestion,
+  type StoredAsset,
+  type ThreadRef,
+  type ThreadState,
+  threadKey,
+  type Version,
+} from './types.ts';
 
 export interface RedisThreadStoreOptions {
   redis: Redis;
@@ -32,6 +39,7 @@ const THREAD_KEY_ORDER = [
   'latestRequest',
   'uploadLimit',
   'artifactsLive',
+  'question',
 ] as const satisfies readonly (keyof ThreadKeys)[];
 
 // ARGV[1] is the lifetime in ms ('0': keep). Every script that writes thread state ends in touch(),
@@ -99,6 +107,13 @@ return redis.call('LRANGE', KEYS[5], 0, -1)
 const CLAIM_SCRIPT = `${TOUCH}
 redis.call('SET', KEYS[6], ARGV[2])
 redis.call('SET', KEYS[7], ARGV[3])
+touch()
+return 1
+`;
+
+// ARGV[2]: the question's JSON, or '' to forget it.
+const SET_QUESTION_SCRIPT = `${TOUCH}
+if ARGV[2] == '' then redis.call('DEL', KEYS[10]) else redis.call('SET', KEYS[10], ARGV[2]) end
 touch()
 return 1
 `;
@@ -192,6 +207,15 @@ export class RedisThreadStore implements ThreadState {
       ...clips.map((clip) => JSON.stringify(clip)),
     );
     return items.map((json) => JSON.parse(json) as StoredAsset);
+  }
+
+  async pendingQuestion(thread: ThreadRef): Promise<PendingQuestion | undefined> {
+    const json = await this.redis.get(this.keys.thread(thread).question);
+    return json ? (JSON.parse(json) as PendingQuestion) : undefined;
+  }
+
+  async setPendingQuestion(thread: ThreadRef, question: PendingQuestion | undefined): Promise<void> {
+    await this.run(SET_QUESTION_SCRIPT, thread, question ? JSON.stringify(question) : '');
   }
 
   /** Marks the thread as the bot's and `requestId` as its latest request (what `cancel` stops). */

@@ -44,6 +44,14 @@ export const StoredAssetSchema = ArtifactRefSchema.extend({
 });
 export type StoredAsset = z.infer<typeof StoredAssetSchema>;
 
+/** What one agent run used: tool calls, LLM calls (agent, vision and summary) and the tokens the endpoint reported. */
+export interface AgentUsage {
+  steps: number;
+  llmCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
 /** One version of a thread's edit: everything needed to replay it and to post it again. */
 export interface Version {
   number: number;
@@ -61,6 +69,10 @@ export interface Version {
   requestId?: string;
   /** The thread's requests this version fulfils, oldest first, its own `prompt` last (a follow-up is checked against all). */
   requests?: string[];
+  /** What the agent run that made it used. */
+  usage?: AgentUsage;
+  /** `composition.toString()` of the result: a follow-up tells the model what is there without opening a browser. */
+  outline?: string;
 }
 
 /**
@@ -82,6 +94,16 @@ export interface ThreadState {
   addClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]>;
   /** Like `addClips`, but a clip already there is replaced in place (by what was learnt of it, e.g. `playable`). */
   replaceClips(thread: ThreadRef, clips: StoredAsset[]): Promise<StoredAsset[]>;
+  /** The agent run that asked the user a question and waits for the thread's next message, if any. */
+  pendingQuestion(thread: ThreadRef): Promise<PendingQuestion | undefined>;
+  /** Keeps the run's question for the next message, or (`undefined`) forgets it once that message was handled. */
+  setPendingQuestion(thread: ThreadRef, question: PendingQuestion | undefined): Promise<void>;
+}
+
+/** A question the agent asked: `conversation` is the agent's own serialised state (it parses it). */
+export interface PendingQuestion {
+  requestId: string;
+  conversation: unknown;
 }
 
 export const EditRequestSchema = z.object({

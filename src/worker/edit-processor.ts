@@ -1,15 +1,18 @@
 /**
  * @module The job processor behind `cutroom worker` and `cutroom edit`: turns an edit request into a
- * thread version (agent + browser) and its deliveries, and an undo into the version before.
+ * thread version (agent + browser) and its deliveries, or into the agent's answer or question without
+ * one, and an undo into the version before.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { type AgentConversation, parseAgentConversation } from '../agent/agent-conversation.ts';
 import { MediaInspector } from '../agent/inspect-media.ts';
 import { LlmClient } from '../agent/llm-client.ts';
 import { type EditOutcome, runEdit } from '../agent/run-edit.ts';
 import type { Verdict } from '../agent/verdict.ts';
 import type { BrowserPool } from '../browser/browser-pool.ts';
+import type { EditSession } from '../browser/types.ts';
 import type { Config } from '../config.ts';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -110,7 +113,29 @@ async function edit(
   });
   // The thread keeps what was learnt (the playable copy, the display size): the next request checks nothing again.
   await threads.replaceClips(request.thread, stored);
-  const { outcome, render, preview } = await runAgent(deps, request, context, ready, latest);
+  // A question the agent asked before: this message answers it, and that run goes on.
+  const pending = await threads.pendingQuestion(request.thread);
+  const resume = pending ? parseAgentConversation(pending.conversation) : undefined;
+  const { outcome, render, preview } = await runAgent(deps, request, context, ready, latest, resume);
+  if (!render) {
+    await threads.setPendingQuestion(
+      request.thread,
+      outcome.status === 'question' && outcome.conversation
+        ? { requestId: request.id, conversation: outcome.conversation }
+        : undefined,
+    );
+    await context.deliver(
+      {
+        kind: 'reply',
+        thread: request.thread,
+        requestId: request.id,
+        text: outcome.summary,
+        question: outcome.status === 'question',
+      },
+      { key: `${request.id}:reply` },
+    );
+    return { summary: outcome.summary, usage: outcome.usage };
+  }
   const version = await threads.append(request.thread, {
     prompt: request.prompt,
     assets: stored,
@@ -123,15 +148,19 @@ async function edit(
     createdAt: Date.now(),
     requestId: request.id,
     requests: outcome.requests,
+    usage: outcome.usage,
+    outline: outcome.outline,
   });
+  if (pending) await threads.setPendingQuestion(request.thread, undefined);
   await deliverVersion(deps, request, context, version, outcome.summary);
   return { version: version.number, summary: outcome.summary, usage: outcome.usage };
 }
 
 /**
- * Runs the agent on a browser session of the pool, posting each preview sheet as it is made, and
- * stores its render.
- * @throws CutroomError agent_limit with the agent's summary when it made no render.
+ * Runs the agent, taking a browser session from the pool only when the agent first needs the page
+ * (an answer without an edit never does), posting each preview sheet as it is made, and stores its
+ * render. An answer or a question comes back without a render.
+ * @throws CutroomError agent_limit with the agent's summary when it stopped without a render or an answer.
  */
 async function runAgent(
   deps: EditProcessorDeps,
@@ -139,23 +168,28 @@ async function runAgent(
   context: JobContext,
   clips: ReadyAsset[],
   base: Version | undefined,
-): Promise<{ outcome: EditOutcome; render: ArtifactRef; preview?: ArtifactRef }> {
+  resume: AgentConversation | undefined,
+): Promise<{ outcome: EditOutcome; render?: ArtifactRef; preview?: ArtifactRef }> {
   const { config, artifacts, pool } = deps;
   const llm = deps.llm ?? LlmClient.fromConfig(config.openai, { logger: context.logger });
-  await context.progress({ stage: 'editing', text: 'Opening the editor…' });
-  const session = await pool.acquire({ signal: context.signal, timeoutMs: ACQUIRE_TIMEOUT_MS });
   const workRoot = path.join(config.dataDir, 'work');
   await mkdir(workRoot, { recursive: true });
   const outDir = await mkdtemp(path.join(workRoot, 'job-'));
   const previews = new PreviewPoster(artifacts, request, context);
+  let session: EditSession | undefined;
   try {
-    // runEdit loads the clips into the page before anything else.
-    await context.progress({ stage: 'downloading', text: 'Loading your clips…' });
     const outcome = await runEdit({
       request: { prompt: request.prompt },
       assets: clips,
       base,
-      session,
+      resume,
+      // runEdit loads the clips into the page as soon as it has one.
+      openSession: async () => {
+        await context.progress({ stage: 'editing', text: 'Opening the editor…' });
+        session = await pool.acquire({ signal: context.signal, timeoutMs: ACQUIRE_TIMEOUT_MS });
+        await context.progress({ stage: 'downloading', text: 'Loading your clips…' });
+        return session;
+      },
       llm,
       inspector: deps.inspector,
       limits: config.agent,
@@ -168,6 +202,7 @@ async function runAgent(
       },
     });
     await previews.settled();
+    if (outcome.status === 'replied' || outcome.status === 'question') return { outcome };
     if (outcome.status !== 'rendered' || !outcome.renderPath) {
       throw new CutroomError(
         ErrorCode.AgentLimit,
@@ -184,7 +219,7 @@ async function runAgent(
     return { outcome, render, preview: previews.last };
   } finally {
     await previews.settled();
-    await session.release();
+    await session?.release();
     await rm(outDir, { recursive: true, force: true });
   }
 }

@@ -88,6 +88,8 @@ export interface DiscordFakeServerOptions {
   botUser?: FakeUser;
   /** The token the fake accepts (`Authorization: Bot <token>`). @defaultValue 'fake-discord-token' */
   token?: string;
+  /** `flags` of GET /applications/@me, e.g. 1 << 19 for the Message Content intent (limited). @defaultValue 0 */
+  applicationFlags?: number;
 }
 
 const DEFAULT_GUILD = {
@@ -126,6 +128,7 @@ export class DiscordFakeServer {
   readonly commands = new Map<string, unknown[]>();
   readonly identifies: unknown[] = [];
   readonly guilds: NonNullable<DiscordFakeServerOptions['guilds']>;
+  readonly applicationFlags: number;
 
   private readonly server: Server;
   private readonly wss: WebSocketServer;
@@ -144,6 +147,7 @@ export class DiscordFakeServer {
     this.applicationId = options.applicationId ?? '900000000000000001';
     this.botUser = options.botUser ?? { id: '900000000000000002', username: 'cutroom', bot: true };
     this.guilds = options.guilds ?? [DEFAULT_GUILD];
+    this.applicationFlags = options.applicationFlags ?? 0;
     for (const guild of this.guilds) {
       for (const channel of guild.channels) {
         this.channels.set(channel.id, { id: channel.id, type: 0, name: channel.name, guild_id: guild.id });
@@ -641,7 +645,10 @@ export class DiscordFakeServer {
     [
       'GET',
       /^\/applications\/@me$/,
-      () => [200, { id: this.applicationId, name: 'cutroom', bot: this.botUser, flags: 0 }],
+      () => [
+        200,
+        { id: this.applicationId, name: 'cutroom', bot: this.botUser, flags: this.applicationFlags },
+      ],
     ],
     [
       'PUT',

@@ -82,6 +82,10 @@ export interface RecordedChatRequest {
   userText(): string;
   /** The `image_url` URLs (data URLs for inline images) in the user messages. */
   imageUrls(): string[];
+  /** The prompt's size as the fake counts it against a model's `contextTokens`. */
+  promptTokens: number;
+  /** Set when the fake cut the prompt to the model's window (`overflow: 'truncate'`). */
+  truncated?: boolean;
 }
 
 export interface ChatMessage {
@@ -104,6 +108,29 @@ export interface RecordedRequest {
 }
 
 export type EmbedFunction = (text: string) => number[];
+
+/** How one model behaves beyond its scripted answers: the limits and refusals of real endpoints. */
+export interface FakeModelTraits {
+  /** `false`: a request carrying tools gets vLLM's 400 for a server started without a tool-call parser. @defaultValue true */
+  tools?: boolean;
+  /**
+   * Most images one request may carry: more gets vLLM's 400 ("At most N image(s) …"); 0 gets Ollama's
+   * "this model does not support image input". @defaultValue unlimited
+   */
+  maxImages?: number;
+  /**
+   * The context window in tokens (counted as about 4 characters a token, images 85 each): a longer prompt gets vLLM's
+   * 400, or is cut when `overflow` is `truncate`.
+   */
+  contextTokens?: number;
+  /** `truncate`: a prompt over the window is cut silently, as Ollama does beyond `num_ctx`. @defaultValue 'error' */
+  overflow?: 'error' | 'truncate';
+  /**
+   * How the window is told: vLLM's `max_model_len` on GET /v1/models, Ollama's `num_ctx` from POST /api/show (no
+   * `num_ctx` there when `contextTokens` is unset), or not at all. @defaultValue 'vllm'
+   */
+  reportContext?: 'vllm' | 'ollama' | 'none';
+}
 
 /** A `/v1/audio/transcriptions` request as received: its multipart fields and the uploaded file. */
 export interface RecordedTranscriptionRequest {
@@ -143,6 +170,8 @@ export interface OpenAiFakeServerOptions {
   models?: string[];
   /** Maps a text to its embedding. @defaultValue {@link hashedBagOfWords} with 256 dimensions */
   embed?: EmbedFunction;
+  /** Per model: refusals and limits of real endpoints (tools off, images limited, a small context). */
+  traits?: Record<string, FakeModelTraits>;
 }
 
 interface PendingFault extends FakeFault {
@@ -300,20 +329,92 @@ export class OpenAiFakeServer {
       });
     }
 
+    const refusal = recordedChat ? this.traitFault(recordedChat) : undefined;
+    if (refusal) return this.sendFault(req, path, body, res, refusal);
     if (recordedChat) return this.answerChat(req, path, recordedChat, res);
     if (req.method === 'POST' && path === '/v1/embeddings')
       return this.answerEmbeddings(req, path, body, res);
     if (req.method === 'GET' && path === '/v1/models') {
-      const data = (this.options.models ?? []).map((id) => ({
-        id,
-        object: 'model',
-        created: 0,
-        owned_by: 'fake',
-      }));
+      const ids = new Set([...(this.options.models ?? []), ...Object.keys(this.options.traits ?? {})]);
+      const data = [...ids].map((id) => {
+        const traits = this.options.traits?.[id];
+        const reported = (traits?.reportContext ?? 'vllm') === 'vllm' ? traits?.contextTokens : undefined;
+        return {
+          id,
+          object: 'model',
+          created: 0,
+          owned_by: traits?.reportContext === 'ollama' ? 'library' : 'fake',
+          ...(reported ? { max_model_len: reported } : {}),
+        };
+      });
       return this.reply(req, path, body, res, 200, { object: 'list', data });
     }
+    if (path === '/api/show' || path === '/api/ps') return this.answerOllama(req, path, body, res);
     return this.reply(req, path, body, res, 404, {
       error: { message: `fake: no route ${req.method} ${path}`, type: 'invalid_request_error' },
+    });
+  }
+
+  /** A model's refusal of this request (tools, too many images, too long a prompt), or undefined. */
+  private traitFault(request: RecordedChatRequest): FakeFault | undefined {
+    const traits = this.options.traits?.[request.model];
+    if (!traits) return undefined;
+    if (traits.tools === false && request.tools.length > 0) {
+      return {
+        status: 400,
+        message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
+      };
+    }
+    const images = request.imageUrls().length;
+    if (traits.maxImages !== undefined && images > traits.maxImages) {
+      return {
+        status: 400,
+        message:
+          traits.maxImages === 0
+            ? 'this model does not support image input'
+            : `At most ${traits.maxImages} image(s) may be provided in one request.`,
+      };
+    }
+    if (traits.contextTokens !== undefined && request.promptTokens > traits.contextTokens) {
+      if (traits.overflow === 'truncate') {
+        request.truncated = true;
+        return undefined;
+      }
+      return {
+        status: 400,
+        message: `This model's maximum context length is ${traits.contextTokens} tokens. However, your request has ${request.promptTokens} input tokens. Please reduce the length of the input messages.`,
+      };
+    }
+    return undefined;
+  }
+
+  /** Ollama's own API beside the OpenAI-compatible one, for models whose traits report context the Ollama way. */
+  private answerOllama(req: IncomingMessage, path: string, body: unknown, res: ServerResponse): void {
+    const ollama = Object.entries(this.options.traits ?? {}).filter(([, t]) => t.reportContext === 'ollama');
+    const model = (body as { model?: string } | undefined)?.model;
+    const traits = ollama.find(([id]) => id === model)?.[1];
+    if (ollama.length === 0) {
+      this.reply(req, path, body, res, 404, { error: `fake: no route ${req.method} ${path}` });
+    } else if (path === '/api/ps') {
+      this.reply(req, path, body, res, 200, { models: [] });
+    } else if (!traits) {
+      this.reply(req, path, body, res, 404, { error: `model '${model}' not found` });
+    } else {
+      this.answerOllamaShow(req, path, body, res, traits);
+    }
+  }
+
+  private answerOllamaShow(
+    req: IncomingMessage,
+    path: string,
+    body: unknown,
+    res: ServerResponse,
+    traits: FakeModelTraits,
+  ): void {
+    const parameters = traits.contextTokens ? `num_ctx                        ${traits.contextTokens}` : '';
+    this.reply(req, path, body, res, 200, {
+      parameters,
+      model_info: { 'general.architecture': 'llama', 'llama.context_length': 131072 },
     });
   }
 
@@ -456,8 +557,12 @@ export class OpenAiFakeServer {
       refusal: null,
       ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
     };
+    const window = this.options.traits?.[request.model]?.contextTokens;
     const usage = answer.usage ?? {
-      prompt_tokens: Math.ceil(JSON.stringify(request.messages).length / 4),
+      prompt_tokens:
+        request.truncated && window !== undefined
+          ? window
+          : Math.ceil(JSON.stringify(request.messages).length / 4),
       completion_tokens: Math.ceil(JSON.stringify(message).length / 4),
     };
     const finishReason = answer.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
@@ -583,8 +688,26 @@ export function hashedBagOfWords(text: string, dimensions: number): number[] {
   return vector.map((v) => v / norm);
 }
 
+/** About 4 characters a token for text, tool calls and tool definitions; 85 tokens an image (OpenAI's low detail). */
+function countPromptTokens(messages: ChatMessage[], tools: unknown[]): number {
+  let chars = tools.length > 0 ? JSON.stringify(tools).length : 0;
+  let images = 0;
+  for (const message of messages) {
+    const content = message.content;
+    if (typeof content === 'string') chars += content.length;
+    for (const part of Array.isArray(content) ? content : []) {
+      if (part.type === 'image_url') images += 1;
+      else chars += part.text?.length ?? 0;
+    }
+    for (const call of message.tool_calls ?? [])
+      chars += call.function.name.length + call.function.arguments.length;
+  }
+  return Math.ceil(chars / 4) + images * 85;
+}
+
 function recordChat(body: Record<string, unknown>, headers: IncomingMessage['headers']): RecordedChatRequest {
   const messages = (Array.isArray(body?.messages) ? body.messages : []) as ChatMessage[];
+  const tools = (Array.isArray(body?.tools) ? body.tools : []) as RecordedChatRequest['tools'];
   const parts = (role: ChatMessage['role']) =>
     messages
       .filter((m) => m.role === role)
@@ -594,7 +717,8 @@ function recordChat(body: Record<string, unknown>, headers: IncomingMessage['hea
   return {
     model: String(body?.model ?? ''),
     messages,
-    tools: (Array.isArray(body?.tools) ? body.tools : []) as RecordedChatRequest['tools'],
+    tools,
+    promptTokens: countPromptTokens(messages, tools),
     body: body ?? {},
     headers,
     toolResults: () => messages.filter((m) => m.role === 'tool').map((m) => contentText(m.content)),

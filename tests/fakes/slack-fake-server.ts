@@ -70,6 +70,8 @@ export interface SlackFakeOptions {
   teamId?: string;
   botUserId?: string;
   botId?: string;
+  /** Bot token scopes, sent as Slack does in `x-oauth-scopes` on every Web API answer. @defaultValue no header */
+  scopes?: string[];
 }
 
 const MIME_TO_FILETYPE: Record<string, string> = {
@@ -92,6 +94,7 @@ export class SlackFakeServer {
   readonly teamId: string;
   readonly botUserId: string;
   readonly botId: string;
+  readonly scopes: string[] | undefined;
   readonly calls: SlackFakeCall[] = [];
   readonly messages: SlackFakeMessage[] = [];
   readonly uploads: SlackFakeUpload[] = [];
@@ -114,6 +117,7 @@ export class SlackFakeServer {
     this.teamId = options.teamId ?? 'T0FAKE';
     this.botUserId = options.botUserId ?? 'U0CUTROOM';
     this.botId = options.botId ?? 'B0CUTROOM';
+    this.scopes = options.scopes;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
         res.statusCode = 500;
@@ -319,7 +323,10 @@ export class SlackFakeServer {
       return;
     }
     const send = (data: Record<string, unknown>) => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        ...(this.scopes ? { 'x-oauth-scopes': this.scopes.join(',') } : {}),
+      });
       res.end(JSON.stringify(data));
     };
     if (failure?.kind === 'error') return send({ ok: false, error: failure.error });

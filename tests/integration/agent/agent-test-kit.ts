@@ -6,17 +6,33 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { AgentLimits } from '../../../src/agent/agent-budget.ts';
+import { SUMMARY_SYSTEM_PROMPT } from '../../../src/agent/agent-prompts.ts';
 import { LlmClient } from '../../../src/agent/llm-client.ts';
 import { BrowserPool } from '../../../src/browser/browser-pool.ts';
 import { LocalBrowserProvider } from '../../../src/browser/browser-provider.ts';
 import { localAsset } from '../../../src/browser/local-asset.ts';
 import type { LoadableAsset } from '../../../src/browser/types.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
-import type { OpenAiFakeServer } from '../../fakes/openai-fake-server.ts';
+import {
+  type FakeChatAnswer,
+  type OpenAiFakeServer,
+  type RecordedChatRequest,
+  textReply,
+} from '../../fakes/openai-fake-server.ts';
 import { MediaFixtures } from '../../helpers/media-fixtures.ts';
 import { ffprobe } from '../../helpers/mp4-inspect.ts';
 
 const run = promisify(execFile);
+
+/** A code action keeping the first two seconds of the first video. */
+export const TRIM_CODE = `const v = assets.find((a) => a.kind === 'video');
+const layer = await composition.add(new core.Layer({ mode: 'SEQUENTIAL' }));
+await layer.add(new core.VideoClip(v.source, { range: [0, 2] }));
+console.log('trimmed to', composition.duration);`;
+
+/** A code action adding a centred title for the composition's length. */
+export const TITLE_CODE = `const texts = await composition.add(new core.Layer());
+await texts.add(new core.TextClip({ text: 'Hello', position: 'center', duration: composition.duration, font: { family: 'DejaVu Sans', size: 48 }, color: '#ffffff' }));`;
 
 export const AGENT_MODEL = 'agent-model';
 export const VISION_MODEL = 'vision-model';
@@ -110,4 +126,20 @@ export async function probeVideo(file: string): Promise<ProbedVideo> {
   const probe = await ffprobe(file);
   const video = probe.streams.find((s) => s.codec_type === 'video');
   return { duration: probe.duration, width: video?.width ?? 0, height: video?.height ?? 0 };
+}
+
+/** Whether a request is the one short call that writes the caption of a new version. */
+export function isSummaryRequest(request: RecordedChatRequest): boolean {
+  return request.messages[0]?.content === SUMMARY_SYSTEM_PROMPT;
+}
+
+/**
+ * A fallback for the fake: answers caption requests with `caption`, and anything else the way an empty script does
+ * (a 500 saying so), so a mis-scripted test still shows.
+ */
+export function captionFallback(caption = 'Here is the new version.') {
+  return (request: RecordedChatRequest): FakeChatAnswer =>
+    isSummaryRequest(request)
+      ? textReply(caption)
+      : { fault: { status: 500, message: 'openai fake: no scripted answer left', retryAfterMs: null } };
 }

@@ -24,6 +24,7 @@ import { MediaFixtures } from '../../helpers/media-fixtures.ts';
 import {
   AGENT_MODEL,
   API_KEY,
+  captionFallback,
   createLlm,
   createPool,
   GENEROUS_LIMITS,
@@ -99,6 +100,7 @@ describe('inspect_media with real Chromium, ffmpeg and the OpenAI-compatible fak
   beforeEach(async () => {
     fake = await OpenAiFakeServer.start({ apiKey: API_KEY, models: [AGENT_MODEL, VISION_MODEL, STT_MODEL] });
     fake.setTranscriber(burstRecognizer({ words: speech.words.map((w) => w.text) }));
+    fake.setFallback(captionFallback());
     sessions = [];
     out = await tempDir('cutroom-inspect-');
   });
@@ -118,12 +120,14 @@ describe('inspect_media with real Chromium, ffmpeg and the OpenAI-compatible fak
   }
 
   async function edit(prompt: string, overrides: Partial<RunEditOptions> = {}): Promise<EditOutcome> {
-    const session = await pool.acquire();
-    sessions.push(session);
     return runEdit({
       request: { prompt },
       assets: [talk],
-      session,
+      openSession: async () => {
+        const session = await pool.acquire();
+        sessions.push(session);
+        return session;
+      },
       llm: createLlm(fake),
       limits: GENEROUS_LIMITS,
       outDir: out.dir,
@@ -182,7 +186,7 @@ describe('inspect_media with real Chromium, ffmpeg and the OpenAI-compatible fak
 
     const outcome = await edit('when do the bars appear?');
 
-    expect(outcome.status).toBe('failed');
+    expect(outcome.status).toBe('replied');
     expect(outcome.summary).toBe('The bars appear at 2 s.');
     const vision = fake.chatRequests.find((r) => r.model === VISION_MODEL)!;
     expect(vision.userText()).toContain('when do the colour bars appear?');
@@ -226,7 +230,7 @@ describe('inspect_media with real Chromium, ffmpeg and the OpenAI-compatible fak
 
     const outcome = await edit('caption what she says', { inspector: inspector({ transcribe: false }) });
 
-    expect(outcome.status).toBe('failed');
+    expect(outcome.status).toBe('replied');
     expect(fake.transcriptionRequests).toHaveLength(0);
   });
 

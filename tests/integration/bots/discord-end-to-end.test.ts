@@ -16,7 +16,7 @@ import { loadConfig } from '../../../src/config.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
 import { openServices, type Services } from '../../../src/open-services.ts';
 import { DiscordFakeServer, type FakeMessage, type FakeUser } from '../../fakes/discord-fake-server.ts';
-import { OpenAiFakeServer, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
+import { OpenAiFakeServer, textReply, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
 import { ffprobe } from '../../helpers/mp4-inspect.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
@@ -123,7 +123,9 @@ function scriptEdit(story: Story, code: string, summary: string): void {
     AGENT_MODEL,
     toolCallReply('run_code', { code }),
     toolCallReply('visual_feedback', {}),
-    toolCallReply('render', {}, { content: summary }),
+    toolCallReply('render', {}),
+    // The caption comes from one short call after the render.
+    textReply(summary),
   );
   story.llm.enqueueFor(VISION_MODEL, verdictReply('approve'));
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '../../../src/media/probe-media.ts';
-import { toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
+import { textReply, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
 import { type SlackFakeUpload, sendSignedEvent } from '../../fakes/slack-fake-server.ts';
 import { MediaFixtures } from '../../helpers/media-fixtures.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
@@ -61,7 +61,9 @@ function scriptEdit(s: SlackStack, code: string, summary: string): void {
     STACK_AGENT_MODEL,
     toolCallReply('run_code', { code }),
     toolCallReply('visual_feedback', {}),
-    toolCallReply('render', {}, { content: summary }),
+    toolCallReply('render', {}),
+    // The caption comes from one short call after the render.
+    textReply(summary),
   );
   s.llm.enqueueFor(STACK_VISION_MODEL, verdictReply('approve'));
 }

@@ -1,14 +1,16 @@
 // `cutroom edit` as a user runs it: the real CLI process, real Chromium and ffmpeg, the OpenAI fake as the model.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LoadableAsset } from '../../../src/browser/types.ts';
-import { OpenAiFakeServer, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
+import { OpenAiFakeServer, textReply, toolCallReply, verdictReply } from '../../fakes/openai-fake-server.ts';
 import type { MediaFixtures } from '../../helpers/media-fixtures.ts';
 import {
   AGENT_MODEL,
   API_KEY,
+  captionFallback,
   createAgentMedia,
   probeVideo,
   tempDir,
@@ -38,6 +40,7 @@ describe('cutroom edit', { timeout: 180_000 }, () => {
   });
   beforeEach(async () => {
     fake = await OpenAiFakeServer.start({ apiKey: API_KEY, models: [AGENT_MODEL, VISION_MODEL] });
+    fake.setFallback(captionFallback('Kept the first two seconds.'));
     work = await tempDir('cutroom-edit-cli-');
   });
   afterEach(async () => {
@@ -79,7 +82,7 @@ describe('cutroom edit', { timeout: 180_000 }, () => {
       AGENT_MODEL,
       toolCallReply('run_code', { code: TRIM }),
       toolCallReply('visual_feedback', {}),
-      toolCallReply('render', {}, { content: 'Kept the first two seconds.' }),
+      toolCallReply('render', {}, { content: 'Rendering now…' }),
     );
     fake.enqueueFor(VISION_MODEL, verdictReply('approve'));
     const out = path.join(work.dir, 'first.mp4');
@@ -102,6 +105,8 @@ describe('cutroom edit', { timeout: 180_000 }, () => {
     expect(first.stdout).toContain('Visual check: approved.');
     expect(first.stdout).toMatch(/Rendering… 100%/);
     expect(first.stdout).toContain('Kept the first two seconds.');
+    expect(first.stdout).not.toContain('Rendering now');
+    expect(first.stdout).toMatch(/\(3 steps, 5 AI calls, \d+ tokens\)/);
     expect(first.stdout).toContain(`MP4: ${out} (version 1`);
     expect(first.stdout).toContain(`Preview sheets: ${previews}`);
     expect((await probeVideo(out)).duration).toBeCloseTo(2, 0);
@@ -139,5 +144,39 @@ describe('cutroom edit', { timeout: 180_000 }, () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('--continue: no version');
     expect(fake.requests).toEqual([]);
+  });
+
+  it('prints the question the agent asks, and --continue answers it in the same run', async () => {
+    fake.enqueueFor(
+      AGENT_MODEL,
+      toolCallReply('run_code', { code: TRIM }),
+      textReply('Trimmed. What should the title say?'),
+    );
+    const out = path.join(work.dir, 'titled.mp4');
+
+    const asked = await cutroom('--input', clip.path, '--prompt', 'trim it and add a title', '--out', out);
+
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain('Trimmed. What should the title say?');
+    expect(asked.stdout).toContain('Answer with: cutroom edit --continue --prompt');
+    expect(existsSync(out)).toBe(false);
+
+    fake.enqueueFor(
+      AGENT_MODEL,
+      (req) => {
+        expect(req.messages.at(-1)).toEqual({ role: 'user', content: 'Hi' });
+        return toolCallReply('run_code', { code: TITLE });
+      },
+      toolCallReply('visual_feedback', {}),
+      toolCallReply('render', {}),
+    );
+    fake.enqueueFor(VISION_MODEL, verdictReply('approve'));
+    const answered = await cutroom('--continue', '--prompt', 'Hi', '--out', out);
+
+    expect(answered.stderr).not.toMatch(/cutroom:/);
+    expect(answered.code).toBe(0);
+    expect(answered.stdout).toContain('(answering the question)');
+    expect(answered.stdout).toContain(`MP4: ${out} (version 1`);
+    expect((await probeVideo(out)).duration).toBeCloseTo(2, 0);
   });
 });

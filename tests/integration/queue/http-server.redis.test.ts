@@ -1,10 +1,11 @@
 // Redis-only suite: /healthz pings a real redis-server, and the dashboard reads real BullMQ queues.
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LlmClient } from '../../../src/agent/llm-client.ts';
 import { HttpServer } from '../../../src/http/http-server.ts';
-import { metrics } from '../../../src/http/metrics.ts';
 import { EditQueue } from '../../../src/queue/edit-queue.ts';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
+import { OpenAiFakeServer, textReply } from '../../fakes/openai-fake-server.ts';
 import { makeRequest, uniquePrefix } from '../../helpers/queue-fixtures.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
@@ -55,13 +56,21 @@ describe('HttpServer', () => {
     await redis.restart();
   });
 
-  it('serves Prometheus metrics including LLM tokens', async () => {
+  it('serves Prometheus metrics, with the tokens of the LLM calls made in this process', async () => {
     const base = await startServer();
-    metrics.llmTokens.inc({ model: 'test-model', kind: 'prompt' }, 42);
+    const llm = await OpenAiFakeServer.start();
+    try {
+      llm.enqueue(textReply('hi', { usage: { prompt_tokens: 42, completion_tokens: 5 } }));
+      await new LlmClient({ baseURL: llm.baseURL, model: 'metrics-model', visionModel: 'v' }).chat({
+        messages: [{ role: 'user', content: 'hello' }],
+      });
+    } finally {
+      await llm.close();
+    }
     const res = await fetch(`${base}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const body = await res.text();
-    expect(body).toContain('cutroom_llm_tokens_total{model="test-model",kind="prompt"} 42');
+    expect(body).toContain('cutroom_llm_tokens_total{model="metrics-model",kind="prompt"} 42');
     expect(body).toContain('# TYPE cutroom_job_duration_seconds histogram');
   });
 

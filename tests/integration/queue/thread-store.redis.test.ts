@@ -120,6 +120,14 @@ describe('RedisThreadStore', () => {
     expect(await store.owns({ ...thread, threadId: 'T9' })).toBe(false);
   });
 
+  it('keeps the agent’s pending question until it is answered', async () => {
+    const question = { requestId: 'discord:2', conversation: { asked: 'Which title?' } };
+    await store.setPendingQuestion(thread, question);
+    expect(await store.pendingQuestion(thread)).toEqual(question);
+    await store.setPendingQuestion(thread, undefined);
+    expect(await store.pendingQuestion(thread)).toBeUndefined();
+  });
+
   it('sees each event id once', async () => {
     expect(await store.firstSighting('discord:42')).toBe(true);
     expect(await store.firstSighting('discord:42')).toBe(false);
@@ -144,14 +152,21 @@ describe('RedisThreadStore', () => {
     expect(await store.uploadLimit({ ...thread, workspaceId: 'G2', threadId: 'T3' })).toBeUndefined();
   });
 
-  it('lets a thread’s versions, clips, ownership and artifacts expire together after its last activity', async () => {
+  it('lets a thread’s versions, clips, question, ownership and artifacts expire together after its last activity', async () => {
     const short = new RedisThreadStore({ redis: connection, prefix, lifetimeMs: 1500 });
     await short.claim(thread, 'discord:1');
     await short.addClips(thread, [clip('a')]);
     await short.append(thread, draft('one'));
-    const { versions, counter, clips, owner, latestRequest, artifactsLive } = short.keys.thread(thread);
+    await short.setPendingQuestion(thread, {
+      requestId: 'discord:2',
+      conversation: { asked: 'Which title?' },
+    });
+    const { versions, counter, clips, owner, latestRequest, artifactsLive, question } =
+      short.keys.thread(thread);
     const ttls = await Promise.all(
-      [versions, counter, clips, owner, latestRequest, artifactsLive].map((key) => connection.pttl(key)),
+      [versions, counter, clips, owner, latestRequest, artifactsLive, question].map((key) =>
+        connection.pttl(key),
+      ),
     );
     for (const ttl of ttls) expect(ttl).toBeGreaterThan(0);
     expect(Math.max(...ttls) - Math.min(...ttls)).toBeLessThan(200);
@@ -160,6 +175,7 @@ describe('RedisThreadStore', () => {
     expect(await short.list(thread)).toEqual([]);
     expect(await short.clips(thread)).toEqual([]);
     expect(await short.latestRequest(thread)).toBeUndefined();
+    expect(await short.pendingQuestion(thread)).toBeUndefined();
   });
 
   it('refreshes the whole thread’s lifetime on activity', async () => {

@@ -2,7 +2,14 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LlmClient } from '../../../src/agent/llm-client.ts';
 import { CutroomError } from '../../../src/errors.ts';
+import { metrics } from '../../../src/http/metrics.ts';
 import { OpenAiFakeServer, textReply } from '../../fakes/openai-fake-server.ts';
+
+async function counted(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+  const match = metric.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want));
+  return match?.value ?? 0;
+}
 
 const messages = [{ role: 'user' as const, content: 'hi' }];
 
@@ -114,5 +121,44 @@ describe('LlmClient against an OpenAI-compatible server', () => {
     const vectors = await client({ embeddingModel: 'emb' }).embed(['one', 'two']);
     expect(vectors).toHaveLength(2);
     expect(vectors[0]).not.toEqual(vectors[1]);
+  });
+
+  it('counts the tokens the server reports in cutroom_llm_tokens_total, by model and kind', async () => {
+    fake = await OpenAiFakeServer.start();
+    fake.enqueue(textReply('hello', { usage: { prompt_tokens: 40, completion_tokens: 7 } }));
+    const model = `metered-${Date.now()}`;
+    await client({ model }).chat({ messages });
+    expect(await counted('cutroom_llm_tokens_total', { model, kind: 'prompt' })).toBe(40);
+    expect(await counted('cutroom_llm_tokens_total', { model, kind: 'completion' })).toBe(7);
+    expect(await counted('cutroom_llm_requests_total', { model, outcome: 'ok' })).toBe(1);
+  });
+
+  it("reads the context window from vLLM's max_model_len on /v1/models", async () => {
+    fake = await OpenAiFakeServer.start({ traits: { agent: { contextTokens: 8192 } } });
+    expect(await client().contextWindow()).toEqual({ tokens: 8192, source: '/v1/models max_model_len' });
+    await client().contextWindow();
+    expect(fake.requests.filter((r) => r.path === '/v1/models')).toHaveLength(1);
+  });
+
+  it("reads Ollama's num_ctx, and assumes Ollama's smallest default when nothing sets it", async () => {
+    fake = await OpenAiFakeServer.start({
+      traits: {
+        agent: { contextTokens: 6144, reportContext: 'ollama' },
+        vision: { reportContext: 'ollama' },
+      },
+    });
+    expect(await client().contextWindow('agent')).toMatchObject({
+      tokens: 6144,
+      source: expect.stringMatching(/num_ctx/),
+    });
+    expect(await client().contextWindow('vision')).toMatchObject({
+      tokens: 4096,
+      source: expect.stringMatching(/OLLAMA_CONTEXT_LENGTH/),
+    });
+  });
+
+  it('says so when the endpoint tells no context window', async () => {
+    fake = await OpenAiFakeServer.start({ models: ['agent'] });
+    expect(await client().contextWindow()).toEqual({ tokens: null, source: 'not reported by the endpoint' });
   });
 });
