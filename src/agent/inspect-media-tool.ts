@@ -8,7 +8,7 @@ import type { EditSession, LoadableAsset } from '../browser/types.ts';
 import { CutroomError, ErrorCode, isAbortError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { ToolArguments } from './agent-tools.ts';
-import { inspectedFields, type MediaInspector } from './inspect-media.ts';
+import { inspectedFields, type MediaInspector, withInspectionsFor } from './inspect-media.ts';
 import { askAboutSource, type SourceAnswer } from './inspect-media-question.ts';
 import { formatInspectionReport } from './inspect-media-report.ts';
 import type { LlmClient, LlmUsage } from './llm-client.ts';
@@ -28,9 +28,6 @@ export interface InspectMediaOutcome {
   usage?: LlmUsage;
 }
 
-/** Code that reads what inspect_media puts on assets. */
-const READS_INSPECTION = /\.(shots|silences|transcript)\b/;
-
 export class InspectMediaTool {
   private readonly assets: LoadableAsset[];
 
@@ -47,28 +44,8 @@ export class InspectMediaTool {
     script: readonly string[],
     options: { signal?: AbortSignal } = {},
   ): Promise<LoadableAsset[]> {
-    if (!script.some((code) => READS_INSPECTION.test(code))) return [...this.assets];
-    for (const [index, asset] of this.assets.entries()) {
-      if (asset.inspected) continue;
-      try {
-        const inspection =
-          (await this.options.inspector.cached(asset)) ??
-          (await this.options.inspector.inspect(asset, options));
-        this.assets[index] = { ...asset, inspected: inspectedFields(inspection) };
-      } catch (error) {
-        if (
-          options.signal?.aborted ||
-          !(error instanceof CutroomError) ||
-          error.code !== ErrorCode.FfmpegFailed
-        )
-          throw error;
-        // A script that needs this asset's fields stops at them with the page's own message.
-        this.options.logger.warn(
-          { err: error, asset: asset.name },
-          'could not inspect an asset for the replay',
-        );
-      }
-    }
+    const assets = await withInspectionsFor(script, this.assets, { ...this.options, signal: options.signal });
+    this.assets.splice(0, assets.length, ...assets);
     return [...this.assets];
   }
 

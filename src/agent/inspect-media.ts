@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { InspectedFields } from '../../operator-ui/src/protocol.ts';
 import type { LoadableAsset } from '../browser/types.ts';
 import type { Config } from '../config.ts';
-import { CutroomError, isAbortError } from '../errors.ts';
+import { CutroomError, ErrorCode, isAbortError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { analyseMedia, type MediaAnalysis } from '../media/analyse-media.ts';
 import { SpeechTranscriber, type Transcript } from '../media/transcribe-speech.ts';
@@ -129,4 +129,45 @@ export function inspectedFields(
       ? { transcript: inspection.transcript.words.map(({ text, start, end }) => ({ text, start, end })) }
       : {}),
   };
+}
+
+/** Code that reads what inspect_media puts on assets. */
+const READS_INSPECTION = /\.(shots|silences|transcript)\b/;
+
+/**
+ * The assets to load before replaying `script`: when it reads inspected fields, every asset not inspected yet gets
+ * them (from the cache, or measured again), so the replay sees what the script was written against. An asset that
+ * cannot be analysed is left as it is: a script that needs its fields stops at them with the page's own message.
+ * @throws CutroomError cancelled when the signal aborts
+ */
+export async function withInspectionsFor(
+  script: readonly string[],
+  assets: readonly LoadableAsset[],
+  options: { inspector: MediaInspector; logger: Logger; signal?: AbortSignal },
+): Promise<LoadableAsset[]> {
+  if (!script.some((code) => READS_INSPECTION.test(code))) return [...assets];
+  const inspected: LoadableAsset[] = [];
+  for (const asset of assets) {
+    if (asset.inspected) {
+      inspected.push(asset);
+      continue;
+    }
+    try {
+      const inspection =
+        (await options.inspector.cached(asset)) ??
+        (await options.inspector.inspect(asset, { signal: options.signal }));
+      inspected.push({ ...asset, inspected: inspectedFields(inspection) });
+    } catch (error) {
+      if (
+        options.signal?.aborted ||
+        !(error instanceof CutroomError) ||
+        error.code !== ErrorCode.FfmpegFailed
+      ) {
+        throw error;
+      }
+      options.logger.warn({ err: error, asset: asset.name }, 'could not inspect an asset for the replay');
+      inspected.push(asset);
+    }
+  }
+  return inspected;
 }

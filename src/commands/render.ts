@@ -2,6 +2,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
+import { MediaInspector, withInspectionsFor } from '../agent/inspect-media.ts';
 import { createBrowserPool } from '../browser/create-browser-pool.ts';
 import { localAsset } from '../browser/local-asset.ts';
 import type { LoadableAsset } from '../browser/types.ts';
@@ -34,11 +35,12 @@ export async function render(opts: RenderCommandOptions): Promise<void> {
     inputs.push(await localAsset(input, { limits: config.limits }).catch(refuse));
   }
 
+  const artifactsRoot = path.join(config.dataDir, 'artifacts');
   const pool = createBrowserPool(config, logger, { size: 0 });
   const session = await pool.acquire();
   try {
     const normaliser = new AssetNormaliser({
-      root: path.join(config.dataDir, 'artifacts'),
+      root: artifactsRoot,
       pages: pagesFromSession(session),
       logger,
     });
@@ -49,7 +51,12 @@ export async function render(opts: RenderCommandOptions): Promise<void> {
         progressStepPercent: 10,
       })
       .catch(refuse);
-    await session.loadAssets(ready);
+    // A script written by the agent may read assets[i].silences/shots/transcript: measure them as the agent did.
+    const assets = await withInspectionsFor([code], ready, {
+      inspector: MediaInspector.fromConfig(config, { cacheDir: path.join(artifactsRoot, 'inspections'), logger }),
+      logger,
+    });
+    await session.loadAssets(assets);
     const result = await session.runCode(code);
     for (const line of result.logs) process.stdout.write(`log: ${line}\n`);
     if (!result.ok) {

@@ -2,6 +2,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cutsAndGapsClip, silentStretches } from '../../helpers/analysis-fixtures.ts';
 import { MediaFixtures } from '../../helpers/media-fixtures.ts';
 import { ffprobe } from '../../helpers/mp4-inspect.ts';
 import { runCutroom } from '../../helpers/run-cli.ts';
@@ -52,6 +53,36 @@ console.log('clips', composition.clips.length);`,
   const files = await readdir(previews);
   expect(files).toContain('sheet.jpg');
   expect(files.filter((f) => f.startsWith('frame-'))).toHaveLength(2);
+}, 180_000);
+
+it('gives a script the silences it reads, as the agent’s replay would', async () => {
+  const source = await cutsAndGapsClip(fixtures.dir, 'gaps.mp4', { seconds: 4 });
+  const script = path.join(fixtures.dir, 'pauses.js');
+  await writeFile(
+    script,
+    `console.log(JSON.stringify(assets[0].silences));
+const layer = await composition.add(new core.Layer());
+await layer.add(new core.VideoClip(assets[0].source, { range: [0, 1] }));
+`,
+  );
+  const result = await cutroom([
+    'render',
+    '--input',
+    source.path,
+    '--script',
+    script,
+    '--out',
+    path.join(fixtures.dir, 'pauses.mp4'),
+  ]);
+  expect(result.stderr).not.toMatch(/Error/);
+  expect(result.code).toBe(0);
+  const logged = JSON.parse(result.stdout.match(/^log: (.*)$/m)?.[1] ?? 'null') as [number, number][];
+  const heard = await silentStretches(source.path, 0.3);
+  expect(logged).toHaveLength(heard.length);
+  for (const [i, [start, end]] of heard.entries()) {
+    expect(Math.abs(logged[i][0] - start)).toBeLessThan(0.05);
+    expect(Math.abs(logged[i][1] - end)).toBeLessThan(0.05);
+  }
 }, 180_000);
 
 it('names the script and the line when the code action throws', async () => {
