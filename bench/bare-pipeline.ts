@@ -4,8 +4,6 @@
  * reach on this machine, whose software decoder and encoder set the pace.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -13,6 +11,8 @@ import { chromium } from 'playwright-core';
 import { chromiumLaunchArgs } from '../src/browser/chromium-args.ts';
 import { findChromium } from '../src/browser/find-chromium.ts';
 
+// A secure origin (WebCodecs needs one) that never reaches the network.
+const ORIGIN = 'http://bench.localhost';
 const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages', 'bare-pipeline-page.ts');
 
 /** Milliseconds each run took for the frames of `from`–`to` seconds of `clip`. */
@@ -31,20 +31,21 @@ export async function measureBarePipeline(
   });
   const script = bundle.outputFiles[0].contents;
   const media = await readFile(clip);
-  const server = createServer((request, response) => {
-    const [type, body] =
-      request.url === '/page.js'
-        ? ['text/javascript', script]
-        : request.url === '/clip.mp4'
-          ? ['video/mp4', media]
-          : ['text/html', '<!doctype html><script type="module" src="/page.js"></script>'];
-    response.writeHead(200, { 'content-type': type }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const browser = await chromium.launch({ executablePath: findChromium(), args: chromiumLaunchArgs() });
   try {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    // Served by interception, as the worker serves its pages: the browser has no network path of its own.
+    await page.route(`${ORIGIN}/**`, (route) => {
+      const { pathname } = new URL(route.request().url());
+      const [contentType, body] =
+        pathname === '/page.js'
+          ? ['text/javascript', Buffer.from(script)]
+          : pathname === '/clip.mp4'
+            ? ['video/mp4', media]
+            : ['text/html', '<!doctype html><script type="module" src="/page.js"></script>'];
+      return route.fulfill({ status: 200, contentType, body });
+    });
+    await page.goto(`${ORIGIN}/`);
     await page.waitForFunction(() => 'bareRun' in window);
     const times: number[] = [];
     // The first run warms the codecs, as the engine benchmark's first round does.
@@ -63,6 +64,5 @@ export async function measureBarePipeline(
     return times;
   } finally {
     await browser.close();
-    await new Promise((resolve) => server.close(resolve));
   }
 }
