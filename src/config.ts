@@ -128,6 +128,9 @@ const EnvSchema = z.object({
   CUTROOM_TRANSCRIBE_BASE_URL: url,
   CUTROOM_TRANSCRIBE_API_KEY: optionalString,
   CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB: int(1, 10_000, 25),
+  CUTROOM_WORKER_LOCK_SECONDS: int(1, 3600, 30),
+  CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS: int(1, 3600, 30),
+  CUTROOM_UPLOAD_TIMEOUT_SECONDS: int(10, 86_400, 600),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -175,7 +178,22 @@ export interface Config {
     allowedGuilds: string[];
     allowedChannels: string[];
   };
-  worker: { concurrency: number; jobDeadlineMs: number };
+  worker: {
+    concurrency: number;
+    jobDeadlineMs: number;
+    /**
+     * How long a job stays with a worker that stopped renewing its lock (crashed, killed) before another worker
+     * takes it over; also how often workers look for such jobs.
+     */
+    lockDurationMs: number;
+  };
+  /** Time limits of the bots' transfers with the chat platform. */
+  transfers: {
+    /** A download with no byte for this long fails (however long the whole file takes). */
+    downloadIdleTimeoutMs: number;
+    /** The most one upload into a thread (a render, a file) may take. */
+    uploadTimeoutMs: number;
+  };
   limits: {
     maxAssetBytes: number;
     maxAssetSeconds: number;
@@ -290,6 +308,11 @@ export function loadConfig(
     worker: {
       concurrency: e.CUTROOM_WORKER_CONCURRENCY,
       jobDeadlineMs: e.CUTROOM_JOB_DEADLINE_SECONDS * 1000,
+      lockDurationMs: e.CUTROOM_WORKER_LOCK_SECONDS * 1000,
+    },
+    transfers: {
+      downloadIdleTimeoutMs: e.CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS * 1000,
+      uploadTimeoutMs: e.CUTROOM_UPLOAD_TIMEOUT_SECONDS * 1000,
     },
     limits: {
       maxAssetBytes: e.CUTROOM_MAX_ASSET_MB * 1024 * 1024,
