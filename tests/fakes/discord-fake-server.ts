@@ -27,6 +27,9 @@ export interface FakeUploadedFile {
   data: Buffer;
 }
 
+/** Discord's limit on a message's `content`, in characters. */
+const DISCORD_MAX_CONTENT_CHARS = 2000;
+
 export interface FakeMessage {
   id: string;
   channel_id: string;
@@ -607,6 +610,25 @@ export class DiscordFakeServer {
     const isWebhook = route.startsWith('/webhooks/');
     if (!isInteractionCallback && !isWebhook && req.headers.authorization !== `Bot ${this.token}`) {
       return respond(401, { message: '401: Unauthorized', code: 0 });
+    }
+
+    const content = (body as { content?: unknown } | undefined)?.content;
+    if (typeof content === 'string' && content.length > DISCORD_MAX_CONTENT_CHARS) {
+      // What Discord answers for a message over its limit: nothing is posted.
+      return respond(400, {
+        message: 'Invalid Form Body',
+        code: 50035,
+        errors: {
+          content: {
+            _errors: [
+              {
+                code: 'BASE_TYPE_MAX_LENGTH',
+                message: `Must be ${DISCORD_MAX_CONTENT_CHARS} or fewer in length.`,
+              },
+            ],
+          },
+        },
+      });
     }
 
     const request: RouteRequest = {
