@@ -7,7 +7,7 @@ import type { AssetLimits } from '../../queue/asset-limits.ts';
 import { type EditRequest, type Platform, type ThreadRef, threadKey } from '../../queue/types.ts';
 import { SerialByKey } from '../../serial-by-key.ts';
 import type { BotServices } from './bot-services.ts';
-import { type IncomingFile, ingestAttachments } from './ingest-attachments.ts';
+import { type IncomingFile, type IngestProgress, ingestAttachments } from './ingest-attachments.ts';
 import { parseThreadCommand } from './parse-thread-command.ts';
 
 /** One message (or button press) addressed to the bot, normalised by a platform adapter. */
@@ -61,6 +61,8 @@ export interface BotCoreOptions {
   /** Longest time for downloading and probing a request's files. @defaultValue 600000 */
   ingestTimeoutMs?: number;
 }
+
+const DOWNLOAD_PROGRESS_INTERVAL_MS = 1000;
 
 const DEFAULT_EDIT_PROMPT = 'Make a short, polished edit of these clips.';
 
@@ -245,6 +247,7 @@ export class BotCore {
         thread: request.thread,
         requestId: request.id,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        onProgress: this.downloadProgress(request, logger),
       });
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -260,6 +263,21 @@ export class BotCore {
       await this.reply(request, failure.userMessage, { code: failure.code });
       return undefined;
     }
+  }
+
+  /** Shows "Downloading 45% · clip.mov" in the status at most once a second (the status board keeps the newest). */
+  private downloadProgress(request: IncomingRequest, logger: Logger): (progress: IngestProgress) => void {
+    let shownAt = Date.now();
+    return (progress) => {
+      if (Date.now() - shownAt < DOWNLOAD_PROGRESS_INTERVAL_MS) return;
+      shownAt = Date.now();
+      const { name, index, count, receivedBytes, totalBytes } = progress;
+      this.status(request, {
+        stage: 'downloading',
+        text: count > 1 ? `${name} (${index + 1} of ${count})` : name,
+        percent: totalBytes ? Math.min(100, (100 * receivedBytes) / totalBytes) : undefined,
+      }).catch((error: unknown) => logger.warn({ err: error }, 'could not show download progress'));
+    };
   }
 
   private async cancel(request: IncomingRequest, logger: Logger): Promise<RequestOutcome> {
@@ -292,7 +310,7 @@ export class BotCore {
 
   private async status(
     request: IncomingRequest,
-    fields: Pick<StatusDelivery, 'stage' | 'text' | 'queuePosition'>,
+    fields: Pick<StatusDelivery, 'stage' | 'text' | 'queuePosition' | 'percent'>,
     options: { onlyBeforeStart?: boolean } = {},
   ): Promise<void> {
     await this.options.services.deliveries.enqueue(

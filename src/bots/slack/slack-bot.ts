@@ -55,7 +55,10 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
     });
   }
   const logger = options.logger.child({ platform: 'slack' });
-  const { app, http, mode, files } = await createSlackApp(slack, logger);
+  const { app, http, mode, files, uploadClient } = await createSlackApp(slack, logger, {
+    uploadTimeoutMs: config.transfers.uploadTimeoutMs,
+    downloadIdleTimeoutMs: config.transfers.downloadIdleTimeoutMs,
+  });
   const reaction = options.reaction ?? 'eyes';
   const core = new BotCore({
     platform: 'slack',
@@ -80,7 +83,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   });
   const deliveries = await services.startDeliveries(
     'slack',
-    createSlackSurface({ client: app.client, logger }),
+    createSlackSurface({ client: app.client, uploadClient, logger }),
     {
       statusIntervalMs: options.statusIntervalMs,
       logger,
