@@ -33,7 +33,7 @@ export function toIncomingFile(attachment: Attachment, options: DiscordAttachmen
           ErrorCode.DownloadFailed,
           `discord: downloading "${attachment.name}": ${idle.signal.reason?.message}`,
           {
-            userMessage: `Discord stopped sending "${attachment.name}": nothing arrived for ${Math.round(idleTimeoutMs / 1000)} s. Please try again.`,
+            userMessage: `Discord stopped sending "${attachment.name}": nothing arrived for ${Number((idleTimeoutMs / 1000).toFixed(1))} s. Please try again.`,
             retryable: true,
           },
         );

@@ -1,5 +1,5 @@
 /** @module Builds the discord.js client with the intents and partials cutroom's thread UX depends on, and its upload REST client. */
-import { Client, GatewayIntentBits, Partials, REST } from 'discord.js';
+import { Client, GatewayIntentBits, Partials, REST, type ResponseLike } from 'discord.js';
 
 export interface CreateDiscordClientOptions {
   /** REST base without the version, e.g. `http://127.0.0.1:4000/api` (DISCORD_API_URL). @defaultValue Discord's */
@@ -33,6 +33,9 @@ export function createDiscordUploadRest(options: {
   return new REST({
     version: '10',
     timeout: options.timeoutMs,
+    // Node's fetch sends Node's FormData; @discordjs/rest's own undici hands it to whichever undici installed the
+    // global dispatcher first (@slack/socket-mode brings another major), which cannot send it.
+    makeRequest: async (url, init) => (await fetch(url, init as RequestInit)) as unknown as ResponseLike,
     ...(options.apiUrl ? { api: options.apiUrl.replace(/\/+$/, '') } : {}),
   }).setToken(options.token);
 }

@@ -131,7 +131,7 @@ async function openSlackFile(
   const idle = new IdleTimeout({ idleTimeoutMs: options.idleTimeoutMs ?? 30_000, signal });
   const stalled = () =>
     new CutroomError(ErrorCode.DownloadFailed, `download ${file.id}: ${idle.signal.reason?.message}`, {
-      userMessage: `Slack stopped sending "${name}": nothing arrived for ${Math.round((options.idleTimeoutMs ?? 30_000) / 1000)} s. Please try again.`,
+      userMessage: `Slack stopped sending "${name}": nothing arrived for ${Number(((options.idleTimeoutMs ?? 30_000) / 1000).toFixed(1))} s. Please try again.`,
       retryable: true,
     });
   let response: Response;
