@@ -22,6 +22,26 @@ describe('loadConfig', () => {
     expect(config.discord).toBeUndefined();
   });
 
+  it('times transfers by silence for downloads and by a long bound for uploads, in seconds', () => {
+    expect(loadConfig({}, { readDotenv: false }).transfers).toEqual({
+      downloadIdleTimeoutMs: 30_000,
+      uploadTimeoutMs: 600_000,
+    });
+    const tuned = loadConfig(
+      {
+        CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS: '5',
+        CUTROOM_UPLOAD_TIMEOUT_SECONDS: '1800',
+        CUTROOM_WORKER_LOCK_SECONDS: '2',
+      },
+      { readDotenv: false },
+    );
+    expect(tuned.transfers).toEqual({ downloadIdleTimeoutMs: 5000, uploadTimeoutMs: 1_800_000 });
+    expect(tuned.worker.lockDurationMs).toBe(2000);
+    expect(configError({ CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS: '0' }).message).toContain(
+      'CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS must be an integer 1–3600, got "0"',
+    );
+  });
+
   it('names the variable, the rule and the value received', () => {
     const error = configError({ CUTROOM_PORT: 'abc' });
     expect(error.code).toBe('config_invalid');
