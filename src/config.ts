@@ -128,6 +128,7 @@ const EnvSchema = z.object({
   CUTROOM_TRANSCRIBE_BASE_URL: url,
   CUTROOM_TRANSCRIBE_API_KEY: optionalString,
   CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB: int(1, 10_000, 25),
+  CUTROOM_THREAD_ADMINS: list,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -206,6 +207,11 @@ export interface Config {
     /** Largest file the endpoint accepts; longer audio is sent in parts. @defaultValue 25 MB, OpenAI's limit */
     maxUploadBytes: number;
   };
+  /**
+   * Slack user ids, Discord user ids and Discord role ids who may cancel, undo, redo and go back in any thread
+   * (besides the thread's starter and a run's requester). Empty: only those.
+   */
+  threadAdmins: string[];
 }
 
 function redact(name: string, value: unknown): string {
@@ -316,5 +322,6 @@ export function loadConfig(
           maxUploadBytes: e.CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB * 1024 * 1024,
         }
       : undefined,
+    threadAdmins: e.CUTROOM_THREAD_ADMINS,
   };
 }
