@@ -131,6 +131,7 @@ const EnvSchema = z.object({
   CUTROOM_WORKER_LOCK_SECONDS: int(1, 3600, 30),
   CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS: int(1, 3600, 30),
   CUTROOM_UPLOAD_TIMEOUT_SECONDS: int(10, 86_400, 600),
+  CUTROOM_THREAD_ADMINS: list,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -224,6 +225,11 @@ export interface Config {
     /** Largest file the endpoint accepts; longer audio is sent in parts. @defaultValue 25 MB, OpenAI's limit */
     maxUploadBytes: number;
   };
+  /**
+   * Slack user ids, Discord user ids and Discord role ids who may cancel, undo, redo and go back in any thread
+   * (besides the thread's starter and a run's requester). Empty: only those.
+   */
+  threadAdmins: string[];
 }
 
 function redact(name: string, value: unknown): string {
@@ -339,5 +345,6 @@ export function loadConfig(
           maxUploadBytes: e.CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB * 1024 * 1024,
         }
       : undefined,
+    threadAdmins: e.CUTROOM_THREAD_ADMINS,
   };
 }

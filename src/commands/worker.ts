@@ -45,6 +45,7 @@ export async function startEditWorker(services: Services, logger: Logger, config
       threads: services.threads,
       artifacts: services.artifacts,
       pool,
+      rateLimiter: services.rateLimiter,
     }),
   });
   worker.on('error', (error) => logger.warn({ err: error }, 'edit worker error'));

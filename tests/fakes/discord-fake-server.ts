@@ -8,6 +8,8 @@ export interface FakeUser {
   id: string;
   username: string;
   bot?: boolean;
+  /** Role ids the user has in the guild. */
+  roles?: string[];
 }
 
 export interface FakeAttachment {
@@ -44,6 +46,8 @@ export interface FakeMessage {
   /** How many times the message was edited after it was created. */
   edits: number;
   thread?: { id: string; name: string };
+  /** Sent with the ephemeral flag (64): only the interaction's user sees it. */
+  ephemeral?: boolean;
 }
 
 export interface FakeChannel {
@@ -102,6 +106,10 @@ const DEFAULT_GUILD = {
 };
 
 const ALL_PERMISSIONS = '2199023255551';
+
+function isEphemeral(body: Record<string, unknown>): boolean {
+  return (Number(body.flags ?? 0) & 64) !== 0;
+}
 
 function json(
   res: ServerResponse,
@@ -260,9 +268,10 @@ export class DiscordFakeServer {
   }
 
   member(user: FakeUser) {
+    const { roles = [], ...plain } = user;
     return {
-      user: { ...user, discriminator: '0', global_name: user.username, avatar: null },
-      roles: [],
+      user: { ...plain, discriminator: '0', global_name: user.username, avatar: null },
+      roles,
       joined_at: new Date(0).toISOString(),
       deaf: false,
       mute: false,
@@ -692,9 +701,10 @@ export class DiscordFakeServer {
       /^\/interactions\/(\d+)\/([^/]+)\/callback$/,
       ([, , token], { body, files }) => {
         const channelId = this.interactionChannels.get(token);
-        if (body.type === 4 && channelId) {
-          this.createMessage(channelId, (body.data ?? {}) as Record<string, unknown>, files, token);
-        }
+        const data = (body.data ?? {}) as Record<string, unknown>;
+        // A deferred ephemeral reply stays ephemeral when its original is edited later.
+        if (isEphemeral(data)) this.ephemeralTokens.add(token);
+        if (body.type === 4 && channelId) this.createMessage(channelId, data, files, token);
         return [204, undefined];
       },
     ],
@@ -784,6 +794,7 @@ export class DiscordFakeServer {
   ];
 
   private readonly originals = new Map<string, string>();
+  private readonly ephemeralTokens = new Set<string>();
 
   private createMessage(
     channelId: string,
@@ -804,6 +815,9 @@ export class DiscordFakeServer {
       components: (body.components as unknown[]) ?? [],
       files,
       edits: 0,
+      ...(isEphemeral(body) || (originalToken && this.ephemeralTokens.has(originalToken))
+        ? { ephemeral: true }
+        : {}),
     };
     message.attachments = this.attachmentsFor(files);
     this.messages.set(message.id, message);

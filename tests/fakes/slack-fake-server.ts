@@ -103,6 +103,8 @@ export class SlackFakeServer {
   readonly socketAcks: { envelope_id: string; payload?: unknown }[] = [];
   private readonly files = new Map<string, { file: SlackFakeFile; bytes: Buffer; loginPage: boolean }>();
   private readonly failures = new Map<string, SlackFakeFailure[]>();
+  /** Messages only one user sees (chat.postEphemeral), in order. */
+  readonly ephemerals: { channel: string; user: string; thread_ts?: string; text: string }[] = [];
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
@@ -370,6 +372,17 @@ export class SlackFakeServer {
         message.blocks = args.blocks ? JSON.parse(args.blocks) : message.blocks;
         message.edits += 1;
         return { ok: true, channel: args.channel, ts: args.ts, text: message.text };
+      }
+      case 'chat.postEphemeral': {
+        if (!args.channel || !args.user) return { ok: false, error: 'channel_not_found' };
+        this.ephemerals.push({
+          channel: args.channel,
+          user: args.user,
+          thread_ts: args.thread_ts,
+          text: args.text ?? '',
+        });
+        this.notify();
+        return { ok: true, message_ts: this.nextTs() };
       }
       case 'reactions.add': {
         const duplicate = this.reactions.some(

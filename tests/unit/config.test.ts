@@ -71,6 +71,14 @@ describe('loadConfig', () => {
     expect(config.slack?.allowedChannels).toEqual(['C1', 'C2']);
   });
 
+  it('reads the thread admins as a comma-separated list of user and role ids, empty by default', () => {
+    expect(loadConfig({}, { readDotenv: false }).threadAdmins).toEqual([]);
+    expect(
+      loadConfig({ CUTROOM_THREAD_ADMINS: 'U0ADMIN, 500000000000000009' }, { readDotenv: false })
+        .threadAdmins,
+    ).toEqual(['U0ADMIN', '500000000000000009']);
+  });
+
   it('leaves transcription off until a model is named', () => {
     expect(loadConfig({ OPENAI_API_KEY: 'sk-1' }, { readDotenv: false }).transcribe).toBeUndefined();
   });

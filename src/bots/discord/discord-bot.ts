@@ -48,6 +48,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
     services,
     limits: config.limits,
     allowlist: { workspaces: access.allowedGuilds, channels: access.allowedChannels },
+    admins: config.threadAdmins,
   });
   const inFlight = new InFlight();
   registerDiscordHandlers(client, {

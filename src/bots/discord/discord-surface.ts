@@ -48,15 +48,16 @@ function buttonFor(action: MessageAction, thread: ThreadRef): ButtonBuilder {
         .setLabel('Cancel')
         .setStyle(ButtonStyle.Danger)
     : new ButtonBuilder()
-        .setCustomId(ButtonIds.undo(thread.threadId))
-        .setLabel('Undo')
+        .setCustomId(ButtonIds.undo(thread.threadId, action.version))
+        .setLabel(`Undo (back to v${action.version - 1})`)
         .setStyle(ButtonStyle.Secondary);
 }
 
-/** One row with the message's buttons, or none. */
+/** One row with the message's buttons, or none. The first version has no Undo: nothing is before it. */
 function componentsFor(actions: MessageAction[] | undefined, thread: ThreadRef) {
-  if (!actions?.length) return [];
-  return [new ActionRowBuilder<ButtonBuilder>().addComponents(actions.map((a) => buttonFor(a, thread)))];
+  const shown = (actions ?? []).filter((a) => a.kind === 'cancel' || a.version > 1);
+  if (shown.length === 0) return [];
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(shown.map((a) => buttonFor(a, thread)))];
 }
 
 /**

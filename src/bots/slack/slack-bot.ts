@@ -66,6 +66,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
     services,
     limits: config.limits,
     allowlist: { workspaces: slack.allowedTeams, channels: slack.allowedChannels },
+    admins: config.threadAdmins,
     acknowledge: async (request) => {
       if (!request.messageId) return;
       await app.client.reactions.add({
