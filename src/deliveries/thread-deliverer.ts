@@ -46,9 +46,9 @@ const SHOW_UPLOAD_FROM_BYTES = 5 * 1024 * 1024;
 export function createThreadDeliverer(options: ThreadDelivererOptions): DeliveryHandler {
   const { surface, statuses, store } = options;
   const keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
+  // Every text is escaped: the model's, and cutroom's own, which quote users (a versions list, a clip's name) and use
+  // no markup that escaping would break.
   const escaped: TextLimits = { maxChars: surface.maxTextChars, escape: (text) => surface.escapeText(text) };
-  // cutroom's own texts (refusals, notices) may carry its markup; they are only cut.
-  const ours: TextLimits = { maxChars: surface.maxTextChars, escape: (text) => text };
 
   /** Runs a posting step at most once per key, across retries and restarts. */
   async function once(step: string, post: () => Promise<unknown>): Promise<void> {
@@ -194,7 +194,7 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
       case 'reply':
         return postReply(delivery, context);
       case 'message':
-        return postText(delivery, fitText(delivery.text, ours), `${context.jobId}:reply`);
+        return postText(delivery, fitText(delivery.text, escaped), `${context.jobId}:reply`);
     }
   };
 }

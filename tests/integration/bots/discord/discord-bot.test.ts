@@ -255,10 +255,11 @@ describe('Discord bot', () => {
       requestId: job.id,
       file: render,
       text: 'Trimmed to the best second and added a title.',
-      version: 1,
+      // A later version: the first has no Undo (nothing is before it).
+      version: 2,
       durationSeconds: 2,
     });
-    const result = await messageWith(h, threadId, /Version 1/);
+    const result = await messageWith(h, threadId, /Version 2/);
     expect(result.content).toContain('Trimmed to the best second');
     expect(result.files[0].data).toEqual(clip);
     expect(JSON.stringify(result.components)).toContain(`cutroom:undo:${threadId}`);
