@@ -53,11 +53,23 @@ async function services(env: Record<string, string>): Promise<Services> {
   return opened;
 }
 
-async function render(s: Services, requestId: string) {
-  return s.artifacts.write(`threads/test/${requestId.replace(':', '_')}.mp4`, Buffer.from('mp4 bytes'), {
-    name: 'cutroom.mp4',
-    mimeType: 'video/mp4',
-  });
+/** A result delivery for `requestId` with a render in the artifact store, as a worker enqueues it. */
+async function resultOf(
+  s: Services,
+  thread: ThreadRef,
+  requestId: string,
+  text: string,
+  version = 1,
+): Promise<Delivery> {
+  const file = await s.artifacts.write(
+    `threads/test/${requestId.replace(':', '_')}.mp4`,
+    Buffer.from('mp4 bytes'),
+    {
+      name: 'cutroom.mp4',
+      mimeType: 'video/mp4',
+    },
+  );
+  return { kind: 'result', thread, requestId, file, text, version, durationSeconds: 12 };
 }
 
 describe('Discord', () => {
@@ -89,15 +101,7 @@ describe('Discord', () => {
     const requestId = 'discord:long-summary';
     const summary = longSummary(2500);
     await s.deliveries.enqueue({ kind: 'status', thread, requestId, stage: 'editing', text: '' });
-    await s.deliveries.enqueue({
-      kind: 'result',
-      thread,
-      requestId,
-      file: await render(s, requestId),
-      text: summary,
-      version: 1,
-      durationSeconds: 12,
-    });
+    await s.deliveries.enqueue(await resultOf(s, thread, requestId, summary));
 
     const file = await waitUntil(
       () => fake.channelMessages(channelId).find((m) => m.files.some((f) => f.name.endsWith('.txt'))),
@@ -148,15 +152,7 @@ describe('Slack', () => {
     const { fake, s, thread } = await slackThread();
     const requestId = 'slack:long-summary';
     const summary = longSummary(3500);
-    await s.deliveries.enqueue({
-      kind: 'result',
-      thread,
-      requestId,
-      file: await render(s, requestId),
-      text: summary,
-      version: 1,
-      durationSeconds: 12,
-    });
+    await s.deliveries.enqueue(await resultOf(s, thread, requestId, summary));
     const full = await fake.waitFor(
       () => fake.uploads.find((u) => u.filename.endsWith('.txt') && u.completedAt),
       {
@@ -206,15 +202,7 @@ describe('Slack', () => {
       { kind: 'error', error: 'internal_error' },
       { kind: 'error', error: 'internal_error' },
     );
-    await deliveries.enqueue({
-      kind: 'result',
-      thread,
-      requestId,
-      file: await render(s, requestId),
-      text: 'Kept the toast.',
-      version: 3,
-      durationSeconds: 12,
-    });
+    await deliveries.enqueue(await resultOf(s, thread, requestId, 'Kept the toast.', 3));
     const notice = await fake.waitFor(() =>
       fake.botMessages(thread.threadId).find((m) => /could not post version 3/.test(m.text)),
     );
