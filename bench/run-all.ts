@@ -19,6 +19,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   inspect: async () => (await import('./inspect-bench.ts')).runInspectBench,
   eval: async () => (await import('./eval-bench.ts')).runEvalBench,
   ingest: async () => (await import('./ingest-bench.ts')).runIngestBench,
+  conversation: async () => (await import('./conversation-bench.ts')).runConversationBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

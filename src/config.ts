@@ -128,6 +128,10 @@ const EnvSchema = z.object({
   CUTROOM_TRANSCRIBE_BASE_URL: url,
   CUTROOM_TRANSCRIBE_API_KEY: optionalString,
   CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB: int(1, 10_000, 25),
+  CUTROOM_WORKER_LOCK_SECONDS: int(1, 3600, 30),
+  CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS: int(1, 3600, 30),
+  CUTROOM_UPLOAD_TIMEOUT_SECONDS: int(10, 86_400, 600),
+  CUTROOM_THREAD_ADMINS: list,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -175,7 +179,22 @@ export interface Config {
     allowedGuilds: string[];
     allowedChannels: string[];
   };
-  worker: { concurrency: number; jobDeadlineMs: number };
+  worker: {
+    concurrency: number;
+    jobDeadlineMs: number;
+    /**
+     * How long a job stays with a worker that stopped renewing its lock (crashed, killed) before another worker
+     * takes it over; also how often workers look for such jobs.
+     */
+    lockDurationMs: number;
+  };
+  /** Time limits of the bots' transfers with the chat platform. */
+  transfers: {
+    /** A download with no byte for this long fails (however long the whole file takes). */
+    downloadIdleTimeoutMs: number;
+    /** The most one upload into a thread (a render, a file) may take. */
+    uploadTimeoutMs: number;
+  };
   limits: {
     maxAssetBytes: number;
     maxAssetSeconds: number;
@@ -206,6 +225,11 @@ export interface Config {
     /** Largest file the endpoint accepts; longer audio is sent in parts. @defaultValue 25 MB, OpenAI's limit */
     maxUploadBytes: number;
   };
+  /**
+   * Slack user ids, Discord user ids and Discord role ids who may cancel, undo, redo and go back in any thread
+   * (besides the thread's starter and a run's requester). Empty: only those.
+   */
+  threadAdmins: string[];
 }
 
 function redact(name: string, value: unknown): string {
@@ -290,6 +314,11 @@ export function loadConfig(
     worker: {
       concurrency: e.CUTROOM_WORKER_CONCURRENCY,
       jobDeadlineMs: e.CUTROOM_JOB_DEADLINE_SECONDS * 1000,
+      lockDurationMs: e.CUTROOM_WORKER_LOCK_SECONDS * 1000,
+    },
+    transfers: {
+      downloadIdleTimeoutMs: e.CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS * 1000,
+      uploadTimeoutMs: e.CUTROOM_UPLOAD_TIMEOUT_SECONDS * 1000,
     },
     limits: {
       maxAssetBytes: e.CUTROOM_MAX_ASSET_MB * 1024 * 1024,
@@ -316,5 +345,6 @@ export function loadConfig(
           maxUploadBytes: e.CUTROOM_TRANSCRIBE_MAX_UPLOAD_MB * 1024 * 1024,
         }
       : undefined,
+    threadAdmins: e.CUTROOM_THREAD_ADMINS,
   };
 }

@@ -46,6 +46,8 @@ export const ErrorCode = {
   Internal: 'internal',
   JobDeadline: 'job_deadline',
   TranscriptionFailed: 'transcription_failed',
+  JobCrashed: 'job_crashed',
+  DeliveryFailed: 'delivery_failed',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -36,6 +36,8 @@ export async function startEditWorker(services: Services, logger: Logger, config
     threads: services.threads,
     concurrency: config.worker.concurrency,
     jobDeadlineMs: config.worker.jobDeadlineMs,
+    lockDurationMs: config.worker.lockDurationMs,
+    stalledIntervalMs: config.worker.lockDurationMs,
     logger: logger.child({ component: 'worker' }),
     processor: createEditProcessor({
       config,
@@ -43,6 +45,7 @@ export async function startEditWorker(services: Services, logger: Logger, config
       threads: services.threads,
       artifacts: services.artifacts,
       pool,
+      rateLimiter: services.rateLimiter,
     }),
   });
   worker.on('error', (error) => logger.warn({ err: error }, 'edit worker error'));

@@ -11,6 +11,7 @@ import { metrics } from '../http/metrics.ts';
 import { DEFAULT_PREFIX, deliveriesQueueName } from '../queue/redis-keys.ts';
 import { type Platform, threadKey } from '../queue/types.ts';
 import { SerialByKey } from '../serial-by-key.ts';
+import { deliveryFailureNotice, isFinalDeliveryFailure } from './delivery-failure-notice.ts';
 import type { DeliveryJobData } from './delivery-queue.ts';
 import { retryAfterMsOf } from './retry-after-error.ts';
 import { StatusBoard } from './status-board.ts';
@@ -111,8 +112,7 @@ export class DeliveryConsumer extends EventEmitter {
       },
     );
     worker.on('failed', (job, error) => {
-      const final =
-        !job || job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
+      const final = !job || isFinalDeliveryFailure(error, job.attemptsMade, job.opts.attempts ?? 1);
       metrics.deliveries.inc({ platform: this.options.platform, outcome: final ? 'failed' : 'retried' });
       this.emit(DeliveryConsumerEvents.Failed, job?.data.delivery, error, final);
     });
@@ -123,11 +123,32 @@ export class DeliveryConsumer extends EventEmitter {
 
   private async process(job: Job<DeliveryJobData>): Promise<void> {
     const { delivery } = job.data;
-    if (delivery.kind === 'status') {
-      await this.showLatestStatus(job, delivery);
-      return;
+    try {
+      if (delivery.kind === 'status') await this.showLatestStatus(job, delivery);
+      else await this.post(job, delivery);
+    } catch (error) {
+      if (
+        !this.stopping.signal.aborted &&
+        isFinalDeliveryFailure(error, job.attemptsMade + 1, job.opts.attempts ?? 1)
+      ) {
+        await this.giveUp(job, delivery, error);
+      }
+      throw error;
     }
-    await this.post(job, delivery);
+  }
+
+  /**
+   * Tells the thread that a delivery will never be posted (and ends its request's status as failed), in the
+   * thread's turn, once: the notice's posting steps are keyed by the dropped delivery's job id.
+   */
+  private async giveUp(job: Job<DeliveryJobData>, delivery: Delivery, error: unknown): Promise<void> {
+    const notice = deliveryFailureNotice(delivery, error);
+    if (!notice) return;
+    try {
+      await this.options.handler(notice, { jobId: `${job.id}:gave-up`, attempt: 1 });
+    } catch (noticeError) {
+      this.reportError(noticeError);
+    }
   }
 
   private async showLatestStatus(job: Job<DeliveryJobData>, delivery: StatusDelivery): Promise<void> {

@@ -8,6 +8,7 @@ import type { ArtifactStore } from '../queue/artifact-store.ts';
 import { DEFAULT_PREFIX, RedisKeys } from '../queue/redis-keys.ts';
 import type { ArtifactRef } from '../queue/types.ts';
 import type { DeliveryContext, DeliveryHandler } from './delivery-consumer.ts';
+import { type FittedText, fitText, type TextLimits } from './fit-text.ts';
 import { formatError, formatResult } from './format-result.ts';
 import { formatStatus } from './format-status.ts';
 import type { StatusBoard } from './status-board.ts';
@@ -34,6 +35,8 @@ export interface ThreadDelivererOptions {
 
 // A step done is remembered longer than any delivery is retried.
 const DELIVERED_TTL_SECONDS = 7 * 24 * 3600;
+// From this size an upload takes long enough to say so in the status (platforms give no upload progress).
+const SHOW_UPLOAD_FROM_BYTES = 5 * 1024 * 1024;
 
 /**
  * The DeliveryConsumer handler for one platform's `surface`. A request's status lives in one message:
@@ -43,6 +46,9 @@ const DELIVERED_TTL_SECONDS = 7 * 24 * 3600;
 export function createThreadDeliverer(options: ThreadDelivererOptions): DeliveryHandler {
   const { surface, statuses, store } = options;
   const keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
+  // Every text is escaped: the model's, and cutroom's own, which quote users (a versions list, a clip's name) and use
+  // no markup that escaping would break.
+  const escaped: TextLimits = { maxChars: surface.maxTextChars, escape: (text) => surface.escapeText(text) };
 
   /** Runs a posting step at most once per key, across retries and restarts. */
   async function once(step: string, post: () => Promise<unknown>): Promise<void> {
@@ -52,12 +58,32 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
     await options.redis.set(marker, '1', 'EX', DELIVERED_TTL_SECONDS);
   }
 
+  /** Posts a text that was cut, whole, as a file right after its message. */
+  async function postOverflow(delivery: Delivery, fitted: FittedText, name: string, key: string) {
+    if (fitted.overflow === undefined) return;
+    const data = Buffer.from(fitted.overflow, 'utf8');
+    await once(key, () =>
+      surface.upload(
+        delivery.thread,
+        { name, mimeType: 'text/plain', size: data.length, data },
+        { text: 'The full text:' },
+        { idempotencyKey: key },
+      ),
+    );
+  }
+
+  /** Posts a text, cut to the platform's limit with the whole as a file. */
+  async function postText(delivery: Delivery, fitted: FittedText, key: string, name = 'message.txt') {
+    await once(key, () => surface.post(delivery.thread, { text: fitted.text }, { idempotencyKey: key }));
+    await postOverflow(delivery, fitted, name, `${key}:full-text`);
+  }
+
   async function showStatus(delivery: StatusDelivery, context: DeliveryContext): Promise<void> {
     const { thread, requestId, stage } = delivery;
     const record = await statuses.record(requestId);
     if (record.ended) return;
     const message = {
-      text: formatStatus(delivery),
+      text: fitText(formatStatus(delivery), escaped).text,
       actions: isTerminalStage(stage) ? [] : [{ kind: 'cancel', requestId } as const],
     };
     const updated = record.messageId ? await surface.update(thread, record.messageId, message) : false;
@@ -74,11 +100,23 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
     if (record.ended) return;
     if (record.messageId) {
       await surface.update(delivery.thread, record.messageId, {
-        text: formatStatus({ stage, text }),
+        text: fitText(formatStatus({ stage, text }), escaped).text,
         actions: [],
       });
     }
     await statuses.end(delivery.requestId, stage);
+  }
+
+  /** "Uploading · the video (120 MB)" in the request's status while a big file goes up. */
+  async function showUploading(delivery: Delivery, file: OutgoingFile): Promise<void> {
+    if (file.size < SHOW_UPLOAD_FROM_BYTES) return;
+    const record = await statuses.record(delivery.requestId);
+    if (record.ended || !record.messageId) return;
+    const megabytes = Math.max(1, Math.round(file.size / (1024 * 1024)));
+    await surface.update(delivery.thread, record.messageId, {
+      text: formatStatus({ stage: 'uploading', text: `the video (${megabytes} MB)` }),
+      actions: [],
+    });
   }
 
   async function fileOf(ref: ArtifactRef): Promise<OutgoingFile> {
@@ -95,14 +133,17 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
     const { thread, version } = delivery;
     const undo: MessageAction = { kind: 'undo', version };
     const file = await fileOf(delivery.file);
-    const caption = formatResult(delivery, { strong: surface.strong });
+    const caption = fitText(delivery.text, escaped, (summary) =>
+      formatResult({ ...delivery, text: summary }, { strong: surface.strong }),
+    );
     const key = (step: string) => `${context.jobId}:${step}`;
+    await showUploading(delivery, file);
     try {
       await once(key('upload'), () =>
         surface.upload(
           thread,
           file,
-          { text: caption, actions: surface.uploadCarriesActions ? [undo] : [] },
+          { text: caption.text, actions: surface.uploadCarriesActions ? [undo] : [] },
           { idempotencyKey: key('upload') },
         ),
       );
@@ -114,6 +155,7 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
       await endStatus(delivery, 'done', `version ${version}`);
       return;
     }
+    await postOverflow(delivery, caption, `version-${version}-summary.txt`, key('full-text'));
     if (!surface.uploadCarriesActions) {
       const note = `Version ${version} is ready.`;
       await once(key('note'), () =>
@@ -126,16 +168,13 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
 
   async function postError(delivery: ErrorDelivery, context: DeliveryContext): Promise<void> {
     await endStatus(delivery, delivery.code === ErrorCode.Cancelled ? 'cancelled' : 'failed');
-    const key = `${context.jobId}:reply`;
-    await once(key, () =>
-      surface.post(delivery.thread, { text: formatError(delivery) }, { idempotencyKey: key }),
-    );
+    const text = fitText(delivery.text, escaped, (body) => formatError({ ...delivery, text: body }));
+    await postText(delivery, text, `${context.jobId}:reply`);
   }
 
   async function postReply(delivery: ReplyDelivery, context: DeliveryContext): Promise<void> {
     await endStatus(delivery, 'done', delivery.question ? 'waiting for your answer' : 'answered');
-    const key = `${context.jobId}:reply`;
-    await once(key, () => surface.post(delivery.thread, { text: delivery.text }, { idempotencyKey: key }));
+    await postText(delivery, fitText(delivery.text, escaped), `${context.jobId}:reply`, 'reply.txt');
   }
 
   return async function deliverToThread(delivery, context) {
@@ -145,9 +184,8 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
       case 'preview': {
         const file = await fileOf(delivery.file);
         const key = `${context.jobId}:upload`;
-        return once(key, () =>
-          surface.upload(delivery.thread, file, { text: delivery.text }, { idempotencyKey: key }),
-        );
+        const text = fitText(delivery.text, escaped).text;
+        return once(key, () => surface.upload(delivery.thread, file, { text }, { idempotencyKey: key }));
       }
       case 'result':
         return postResult(delivery, context);
@@ -155,12 +193,8 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
         return postError(delivery, context);
       case 'reply':
         return postReply(delivery, context);
-      case 'message': {
-        const key = `${context.jobId}:reply`;
-        return once(key, () =>
-          surface.post(delivery.thread, { text: delivery.text }, { idempotencyKey: key }),
-        );
-      }
+      case 'message':
+        return postText(delivery, fitText(delivery.text, escaped), `${context.jobId}:reply`);
     }
   };
 }

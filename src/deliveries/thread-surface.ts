@@ -10,13 +10,12 @@ export interface OutgoingMessage {
   actions?: MessageAction[];
 }
 
-/** A file in the artifact store, ready to upload. */
-export interface OutgoingFile {
-  path: string;
+/** A file to upload: one in the artifact store (`path`), or a small one made for the post (`data`). */
+export type OutgoingFile = {
   name: string;
   mimeType: string;
   size: number;
-}
+} & ({ path: string } | { data: Buffer });
 
 export interface PostOptions {
   /** The same for every retry of one post; platforms that deduplicate posts (Discord's nonce) use it. */
@@ -33,6 +32,10 @@ export interface ThreadSurface {
   strong(text: string): string;
   /** Whether an upload can carry buttons; without, they come in a message of their own after it. */
   readonly uploadCarriesActions: boolean;
+  /** Most characters one message's text (or an upload's caption) may have; longer texts are cut (src/deliveries/fit-text.ts). */
+  readonly maxTextChars: number;
+  /** Makes text someone else wrote (the model, a user) inert in the platform's markup: no mention in it pings anyone. */
+  escapeText(text: string): string;
   /** Posts a message into the thread. @returns its id. */
   post(thread: ThreadRef, message: OutgoingMessage, options: PostOptions): Promise<string>;
   /** Replaces a message's text and buttons. @returns false when the message no longer exists. */

@@ -217,6 +217,11 @@ export function fittedRenderKey(render: string, limitBytes: number): string {
   return `${render.replace(/\.mp4$/, '')}-fit-${limitBytes}.mp4`;
 }
 
+/** The replayable script of a thread's version, as posted by `show code`. */
+export function scriptKey(thread: ThreadRef, version: number): string {
+  return `${threadDir(thread)}/scripts/cutroom-v${version}.js`;
+}
+
 export function previewKey(thread: ThreadRef, requestId: string, name: string): string {
   return `${threadDir(thread)}/previews/${hashOf(requestId)}/${safeFileName(name)}`;
 }

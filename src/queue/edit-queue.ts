@@ -2,7 +2,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX, EDITS_QUEUE, jobIdFor, RedisKeys } from './redis-keys.ts';
-import { type EditRequest, EditRequestSchema } from './types.ts';
+import { type EditRequest, EditRequestSchema, type ThreadRef, threadKey } from './types.ts';
 
 export interface EditQueueOptions {
   connection: Redis;
@@ -111,6 +111,19 @@ export class EditQueue {
     }
     await this.connection.publish(this.keys.cancelChannel(), requestId);
     return 'signalled';
+  }
+
+  /** The thread's requests not finished yet, running first, then in the order they will run (for `status`). */
+  async threadRequests(thread: ThreadRef): Promise<{ request: EditRequest; running: boolean }[]> {
+    const key = threadKey(thread);
+    const [active, waiting] = await Promise.all([
+      this.queue.getJobs(['active']),
+      this.queue.getJobs(['waiting', 'delayed', 'prioritized'], 0, -1, true),
+    ]);
+    return [
+      ...active.map((job) => ({ request: job.data, running: true })),
+      ...waiting.map((job) => ({ request: job.data, running: false })),
+    ].filter((entry) => entry.request && threadKey(entry.request.thread) === key);
   }
 
   /** Requests waiting or running (for metrics and the queue position message). */

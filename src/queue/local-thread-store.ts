@@ -4,28 +4,41 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { CutroomError, ErrorCode } from '../errors.ts';
 import {
+  type MoveResult,
   type PendingQuestion,
   type StoredAsset,
   type ThreadRef,
   type ThreadState,
   threadKey,
   type Version,
+  type VersionMove,
 } from './types.ts';
 
 const VERSION_FILE = /^v(\d{6})\.json$/;
 const CLIPS_FILE = 'clips.json';
 const QUESTION_FILE = 'question.json';
+const TRAIL_FILE = 'trail.json';
+
+/** Which version is current (the trail's last), what can be redone, and what each request's move answered. */
+interface Trail {
+  trail: number[];
+  redo: number[];
+  moves: Record<string, number>;
+}
 
 /**
- * One folder per thread under `root`, one `vNNNNNN.json` per version, `clips.json` and (while the agent waits for an answer) `question.json`. Writes go to a temporary
- * file renamed into place, so a crash never leaves half a version. Undo moves the latest file into `undone/`
- * instead of deleting it. One process at a time: the CLI runs one edit and exits.
+ * One folder per thread under `root`, one `vNNNNNN.json` per version, `clips.json`, `trail.json` (which version
+ * is current) and (while the agent waits for an answer) `question.json`. Writes go to a temporary file renamed
+ * into place, so a crash never leaves half a version. Versions are never deleted: undo, redo and go-back move the
+ * current one. One process at a time: the CLI runs one edit and exits.
  */
 export class LocalThreadStore implements ThreadState {
   constructor(readonly root: string) {}
 
   async latest(thread: ThreadRef): Promise<Version | undefined> {
-    return (await this.list(thread)).at(-1);
+    const versions = await this.list(thread);
+    const current = (await this.readTrail(thread, versions)).trail.at(-1);
+    return versions.find((v) => v.number === current);
   }
 
   async list(thread: ThreadRef): Promise<Version[]> {
@@ -52,24 +65,63 @@ export class LocalThreadStore implements ThreadState {
   async append(thread: ThreadRef, version: Omit<Version, 'number'>): Promise<Version> {
     const dir = this.threadDir(thread);
     await mkdir(dir, { recursive: true });
-    const number = ((await this.latest(thread))?.number ?? 0) + 1;
+    const versions = await this.list(thread);
+    const trail = await this.readTrail(thread, versions);
+    const number = Math.max(0, ...versions.map((v) => v.number)) + 1;
     const full: Version = { ...version, number };
     await writeAtomic(path.join(dir, fileName(number)), `${JSON.stringify(full, null, 2)}\n`);
+    await this.writeTrail(thread, { ...trail, trail: [...trail.trail, number], redo: [] });
     return full;
   }
 
-  async undo(thread: ThreadRef): Promise<Version | undefined> {
+  async move(
+    thread: ThreadRef,
+    move: VersionMove,
+    options: { requestId?: string } = {},
+  ): Promise<MoveResult> {
     const versions = await this.list(thread);
-    const last = versions.at(-1);
-    if (!last) return undefined;
-    const dir = this.threadDir(thread);
-    const undoneDir = path.join(dir, 'undone');
-    await mkdir(undoneDir, { recursive: true });
-    await rename(
-      path.join(dir, fileName(last.number)),
-      path.join(undoneDir, `v${pad(last.number)}-${Date.now()}.json`),
+    const state = await this.readTrail(thread, versions);
+    const answered = options.requestId ? state.moves[options.requestId] : undefined;
+    const byNumber = (n: number | undefined) => versions.find((v) => v.number === n);
+    if (answered !== undefined && byNumber(answered))
+      return { moved: true, version: byNumber(answered) as Version };
+    if (versions.length === 0) return { moved: false, reason: 'no_versions' };
+    const trail = [...state.trail];
+    let redo = [...state.redo];
+    if (move.kind === 'undo') {
+      if (trail.length < 2) return { moved: false, reason: 'nothing_before' };
+      redo.push(trail.pop() as number);
+    } else if (move.kind === 'redo') {
+      const next = redo.pop();
+      if (next === undefined) return { moved: false, reason: 'nothing_to_redo' };
+      trail.push(next);
+    } else {
+      if (!byNumber(move.number)) return { moved: false, reason: 'no_such_version' };
+      if (trail.at(-1) !== move.number) {
+        trail.push(move.number);
+        redo = [];
+      }
+    }
+    const version = byNumber(trail.at(-1)) as Version;
+    const moves = options.requestId ? { ...state.moves, [options.requestId]: version.number } : state.moves;
+    await this.writeTrail(thread, { trail, redo, moves });
+    return { moved: true, version };
+  }
+
+  /** The thread's trail; a thread from before trails counts every version in order, the last current. */
+  private async readTrail(thread: ThreadRef, versions: Version[]): Promise<Trail> {
+    const text = await readFile(path.join(this.threadDir(thread), TRAIL_FILE), 'utf8').catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      },
     );
-    return versions.at(-2);
+    if (text !== undefined) return JSON.parse(text) as Trail;
+    return { trail: versions.map((v) => v.number), redo: [], moves: {} };
+  }
+
+  private async writeTrail(thread: ThreadRef, trail: Trail): Promise<void> {
+    await writeAtomic(path.join(this.threadDir(thread), TRAIL_FILE), `${JSON.stringify(trail)}\n`);
   }
 
   async clips(thread: ThreadRef): Promise<StoredAsset[]> {

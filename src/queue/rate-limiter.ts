@@ -97,6 +97,14 @@ export class RateLimiter {
     return { allowed: false, scope, limit, retryAfterMs, message };
   }
 
+  /** Gives a request's charge back (an agent that only answered made nothing to count). */
+  async refund(subject: RateLimitSubject): Promise<void> {
+    await Promise.all([
+      this.redis.zrem(this.keys.rateUser(subject.thread, subject.userId), subject.requestId),
+      this.redis.zrem(this.keys.rateChannel(subject.thread), subject.requestId),
+    ]);
+  }
+
   /** @throws CutroomError rate_limited whose userMessage says which limit and when to try again. */
   async assertAllowed(subject: RateLimitSubject): Promise<void> {
     const decision = await this.consume(subject);

@@ -47,6 +47,14 @@ export interface ThreadKeys {
   artifactsLive: string;
   /** The agent's question waiting for the thread's next message (PendingQuestion JSON). */
   question: string;
+  /** List of version numbers the thread has shown as current, the current one last (undo pops it). */
+  trail: string;
+  /** Stack of version numbers undone, the next to redo last; a new version or a go-back empties it. */
+  redo: string;
+  /** The user who started the thread (may undo, redo and cancel like the requester of a run). */
+  starter: string;
+  /** Hash: request id → the user who sent it (who may cancel that run). */
+  requesters: string;
 }
 
 /**
@@ -71,7 +79,19 @@ export class RedisKeys {
       uploadLimit: `${base}:upload-limit`,
       artifactsLive: this.artifactsLive(artifactScopeOf(thread)),
       question: `${base}:question`,
+      trail: `${base}:trail`,
+      redo: `${base}:redo`,
+      starter: `${base}:starter`,
+      requesters: `${base}:requesters`,
     };
+  }
+
+  /**
+   * Set when the bot claims a thread and kept far longer than the thread's state, so a reply after the state
+   * expired is told so instead of being ignored.
+   */
+  threadTombstone(thread: ThreadRef): string {
+    return `${this.prefix}:thread-gone:${threadKey(thread)}`;
   }
 
   /** Set while the artifacts under `threads/<artifactScope>` belong to a live thread. */

@@ -3,15 +3,15 @@
  * per-thread run lock and event dedupe, all under one lifetime policy.
  */
 import type { Redis } from 'ioredis';
-import { CutroomError, ErrorCode } from '../errors.ts';
 import { DEFAULT_PREFIX, RedisKeys, type ThreadKeys } from './redis-keys.ts';
-import {
-  type PendingQuestion,
-  type StoredAsset,
-  type ThreadRef,
-  type ThreadState,
-  threadKey,
-  type Version,
+import type {
+  MoveResult,
+  PendingQuestion,
+  StoredAsset,
+  ThreadRef,
+  ThreadState,
+  Version,
+  VersionMove,
 } from './types.ts';
 
 export interface RedisThreadStoreOptions {
@@ -26,6 +26,11 @@ export interface RedisThreadStoreOptions {
   lifetimeMs?: number;
   /** How long a platform event id is remembered as handled. @defaultValue 24 h (platforms retry within minutes) */
   eventDedupeMs?: number;
+  /**
+   * How long after its last activity an expired thread is still recognised, so a reply there is told its clips
+   * expired instead of being ignored. @defaultValue 365 days
+   */
+  tombstoneMs?: number;
 }
 
 // The order of a thread's keys in every script below; `touch` refreshes all of them together.
@@ -40,6 +45,10 @@ const THREAD_KEY_ORDER = [
   'uploadLimit',
   'artifactsLive',
   'question',
+  'trail',
+  'redo',
+  'starter',
+  'requesters',
 ] as const satisfies readonly (keyof ThreadKeys)[];
 
 // ARGV[1] is the lifetime in ms ('0': keep). Every script that writes thread state ends in touch(),
@@ -54,32 +63,72 @@ local function touch()
 end
 `;
 
-// Appends atomically so two workers never hand out the same number; numbers are never reused after an
-// undo, so a render named after its request is never overwritten.
-const APPEND_SCRIPT = `${TOUCH}
+// The versions list keeps every version ever made; the trail (KEYS[11]) says which is current. A thread from
+// before trails existed gets one on its first write: every version in order, the last current.
+const VERSIONS = `
+local function seedTrail()
+  if redis.call('LLEN', KEYS[11]) > 0 then return end
+  for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+    redis.call('RPUSH', KEYS[11], cjson.decode(item).number)
+  end
+end
+local function versionNumbered(n)
+  for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+    if cjson.decode(item).number == n then return item end
+  end
+  return nil
+end
+`;
+
+// Appends atomically so two workers never hand out the same number; numbers are never reused, so a render named
+// after its request is never overwritten. The new version becomes current and nothing is left to redo.
+const APPEND_SCRIPT = `${TOUCH}${VERSIONS}
 if ARGV[3] ~= '' then
   local existing = redis.call('HGET', KEYS[3], ARGV[3])
   if existing then touch() return existing end
 end
+seedTrail()
 local n = redis.call('INCR', KEYS[2])
 local json = '{"number":' .. n .. ',' .. string.sub(ARGV[2], 2)
 redis.call('RPUSH', KEYS[1], json)
+redis.call('RPUSH', KEYS[11], n)
+redis.call('DEL', KEYS[12])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], json) end
 touch()
 return json
 `;
 
-const UNDO_SCRIPT = `${TOUCH}
+// ARGV[2]: request id ('' for none), ARGV[3]: undo | redo | goto, ARGV[4]: goto's number. Returns
+// { 'ok', version JSON } or { reason }. A request's answer is kept (KEYS[4]), so its retry moves nothing more.
+const MOVE_SCRIPT = `${TOUCH}${VERSIONS}
 if ARGV[2] ~= '' then
   local done = redis.call('HGET', KEYS[4], ARGV[2])
-  if done then return done end
+  if done then return { 'ok', done } end
 end
-if redis.call('LLEN', KEYS[1]) == 0 then return false end
-redis.call('RPOP', KEYS[1])
-local latest = redis.call('LINDEX', KEYS[1], -1) or ''
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], ARGV[2], latest) end
+if redis.call('LLEN', KEYS[1]) == 0 then return { 'no_versions' } end
+seedTrail()
+local target
+if ARGV[3] == 'undo' then
+  if redis.call('LLEN', KEYS[11]) < 2 then return { 'nothing_before' } end
+  redis.call('RPUSH', KEYS[12], redis.call('RPOP', KEYS[11]))
+  target = tonumber(redis.call('LINDEX', KEYS[11], -1))
+elseif ARGV[3] == 'redo' then
+  local undone = redis.call('RPOP', KEYS[12])
+  if not undone then return { 'nothing_to_redo' } end
+  redis.call('RPUSH', KEYS[11], undone)
+  target = tonumber(undone)
+else
+  target = tonumber(ARGV[4])
+  if not versionNumbered(target) then return { 'no_such_version' } end
+  if tonumber(redis.call('LINDEX', KEYS[11], -1)) ~= target then
+    redis.call('RPUSH', KEYS[11], target)
+    redis.call('DEL', KEYS[12])
+  end
+end
+local json = versionNumbered(target)
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], ARGV[2], json) end
 touch()
-return latest
+return { 'ok', json }
 `;
 
 // ARGV[2]: 'replace' also rewrites clips already there (same key), in place; else those are left as they are.
@@ -104,9 +153,12 @@ touch()
 return redis.call('LRANGE', KEYS[5], 0, -1)
 `;
 
+// ARGV[4]: the requester, who becomes the thread's starter when it has none.
 const CLAIM_SCRIPT = `${TOUCH}
 redis.call('SET', KEYS[6], ARGV[2])
 redis.call('SET', KEYS[7], ARGV[3])
+redis.call('SETNX', KEYS[13], ARGV[4])
+redis.call('HSET', KEYS[14], ARGV[3], ARGV[4])
 touch()
 return 1
 `;
@@ -139,15 +191,18 @@ export class RedisThreadStore implements ThreadState {
   readonly lifetimeMs: number;
   private readonly redis: Redis;
   private readonly eventDedupeMs: number;
+  private readonly tombstoneMs: number;
 
   constructor(options: RedisThreadStoreOptions) {
     this.redis = options.redis;
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
     this.lifetimeMs = options.lifetimeMs ?? 30 * DAY_MS;
     this.eventDedupeMs = options.eventDedupeMs ?? DAY_MS;
+    this.tombstoneMs = options.tombstoneMs ?? 365 * DAY_MS;
     for (const [name, value] of [
       ['lifetimeMs', this.lifetimeMs],
       ['eventDedupeMs', this.eventDedupeMs],
+      ['tombstoneMs', this.tombstoneMs],
     ] as const) {
       if (!Number.isInteger(value) || value < 0) {
         throw new TypeError(`RedisThreadStoreOptions.${name} must be a non-negative integer, got ${value}`);
@@ -156,8 +211,15 @@ export class RedisThreadStore implements ThreadState {
   }
 
   async latest(thread: ThreadRef): Promise<Version | undefined> {
-    const json = await this.redis.lindex(this.keys.thread(thread).versions, -1);
-    return json ? (JSON.parse(json) as Version) : undefined;
+    const keys = this.keys.thread(thread);
+    const [current, versions] = await Promise.all([this.redis.lindex(keys.trail, -1), this.list(thread)]);
+    if (current === null) return versions.at(-1);
+    return versions.find((v) => v.number === Number(current));
+  }
+
+  /** Version `number` of the thread, whether current or not. */
+  async version(thread: ThreadRef, number: number): Promise<Version | undefined> {
+    return (await this.list(thread)).find((v) => v.number === number);
   }
 
   async list(thread: ThreadRef): Promise<Version[]> {
@@ -171,15 +233,20 @@ export class RedisThreadStore implements ThreadState {
     return JSON.parse(json) as Version;
   }
 
-  /** @throws CutroomError nothing_to_undo when the thread has no version. */
-  async undo(thread: ThreadRef, options: { requestId?: string } = {}): Promise<Version | undefined> {
-    const result = await this.run<string | null>(UNDO_SCRIPT, thread, options.requestId ?? '');
-    if (result === null) {
-      throw new CutroomError(ErrorCode.NothingToUndo, `undo: thread ${threadKey(thread)} has no versions`, {
-        userMessage: 'There is nothing to undo in this thread yet.',
-      });
-    }
-    return result === '' ? undefined : (JSON.parse(result) as Version);
+  async move(
+    thread: ThreadRef,
+    move: VersionMove,
+    options: { requestId?: string } = {},
+  ): Promise<MoveResult> {
+    const [status, json] = await this.run<[string, string?]>(
+      MOVE_SCRIPT,
+      thread,
+      options.requestId ?? '',
+      move.kind,
+      move.kind === 'goto' ? String(move.number) : '',
+    );
+    if (status === 'ok' && json) return { moved: true, version: JSON.parse(json) as Version };
+    return { moved: false, reason: status as Extract<MoveResult, { moved: false }>['reason'] };
   }
 
   async clips(thread: ThreadRef): Promise<StoredAsset[]> {
@@ -218,9 +285,41 @@ export class RedisThreadStore implements ThreadState {
     await this.run(SET_QUESTION_SCRIPT, thread, question ? JSON.stringify(question) : '');
   }
 
-  /** Marks the thread as the bot's and `requestId` as its latest request (what `cancel` stops). */
-  async claim(thread: ThreadRef, requestId: string): Promise<void> {
-    await this.run(CLAIM_SCRIPT, thread, String(Date.now()), requestId);
+  /**
+   * Marks the thread as the bot's and `requestId` (sent by `userId`) as its latest request (what `cancel` stops);
+   * the first requester becomes the thread's starter. Remembers the thread well past its lifetime, so a reply
+   * after it expired is told so (`expired`).
+   */
+  async claim(thread: ThreadRef, requestId: string, userId: string): Promise<void> {
+    await this.run(CLAIM_SCRIPT, thread, String(Date.now()), requestId, userId);
+    if (this.lifetimeMs > 0) {
+      await this.redis.set(
+        this.keys.threadTombstone(thread),
+        '1',
+        'PX',
+        Math.max(this.tombstoneMs, this.lifetimeMs),
+      );
+    }
+  }
+
+  /** Whether the bot once took part in the thread whose state has since expired. */
+  async expired(thread: ThreadRef): Promise<boolean> {
+    const keys = this.keys.thread(thread);
+    const [gone, owned] = await Promise.all([
+      this.redis.exists(this.keys.threadTombstone(thread)),
+      this.redis.exists(keys.owner),
+    ]);
+    return gone === 1 && owned === 0;
+  }
+
+  /** Who started the thread (its first request), if known. */
+  async starter(thread: ThreadRef): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.thread(thread).starter)) ?? undefined;
+  }
+
+  /** Who sent the thread's request `requestId`, if known. */
+  async requester(thread: ThreadRef, requestId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.thread(thread).requesters, requestId)) ?? undefined;
   }
 
   /** Whether the bot takes part in the thread (replies elsewhere are ignored). */

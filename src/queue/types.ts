@@ -73,21 +73,37 @@ export interface Version {
   usage?: AgentUsage;
   /** `composition.toString()` of the result: a follow-up tells the model what is there without opening a browser. */
   outline?: string;
+  /** The version this one was made from (the thread's current version then); the Undo button of this version goes back to it. */
+  basedOn?: number;
 }
+
+/**
+ * A move of the thread's current version, never a change to the versions themselves: `undo` goes back to the
+ * version shown before, `redo` forward again to one undone, `goto` to any version by number.
+ */
+export type VersionMove = { kind: 'undo' } | { kind: 'redo' } | { kind: 'goto'; number: number };
+
+/** Where a move ended: the new current version, or why nothing moved. */
+export type MoveResult =
+  | { moved: true; version: Version }
+  | { moved: false; reason: 'no_versions' | 'nothing_before' | 'nothing_to_redo' | 'no_such_version' };
 
 /**
  * A thread's versions and clips: what the edit processor reads and writes. Redis-backed in production
  * (`RedisThreadStore`, src/queue/thread-store.ts), files for the CLI (`LocalThreadStore`).
  */
 export interface ThreadState {
+  /** The thread's current version: the one the next edit builds on (the latest made, unless moved since). */
   latest(thread: ThreadRef): Promise<Version | undefined>;
+  /** Every version ever made in the thread, oldest first: an undo or a go-back keeps them all. */
   list(thread: ThreadRef): Promise<Version[]>;
+  /** Adds a version with the next number (numbers are never reused) and makes it current; nothing is left to redo. */
   append(thread: ThreadRef, version: Omit<Version, 'number'>): Promise<Version>;
   /**
-   * Drops the latest version and returns the new latest. With `requestId`, a repeated undo for the
-   * same request (a retried job) drops nothing more and returns the same answer.
+   * Moves the current version. With `requestId`, a repeated move for the same request (a retried job) moves
+   * nothing more and answers the same.
    */
-  undo(thread: ThreadRef, options?: { requestId?: string }): Promise<Version | undefined>;
+  move(thread: ThreadRef, move: VersionMove, options?: { requestId?: string }): Promise<MoveResult>;
   /** Every clip brought into the thread, in upload order (earlier scripts index them by position). */
   clips(thread: ThreadRef): Promise<StoredAsset[]>;
   /** Adds the clips not there yet (same key) after the thread's others; returns all of them. */
@@ -111,12 +127,15 @@ export const EditRequestSchema = z.object({
   id: z.string(),
   thread: ThreadRefSchema,
   user: z.object({ id: z.string(), name: z.string().optional() }),
-  kind: z.enum(['edit', 'undo']),
+  /** `edit` runs the agent; `undo`, `redo` and `goto` move the thread's current version and post its render. */
+  kind: z.enum(['edit', 'undo', 'redo', 'goto']),
   prompt: z.string(),
   /** Clips attached to this request, in upload order; the thread's earlier clips come from its state. */
   assets: z.array(StoredAssetSchema),
   receivedAt: z.number(),
   /** Largest file the platform accepts back in this thread, in bytes: the worker posts a render that fits. */
   uploadLimitBytes: z.number().int().positive().optional(),
+  /** `goto`: the version to go to. `undo` from a version's button: that version (going back to the one it was made from). */
+  version: z.number().int().positive().optional(),
 });
 export type EditRequest = z.infer<typeof EditRequestSchema>;

@@ -19,7 +19,15 @@ import type { Logger } from '../logger.ts';
 import { AssetNormaliser, type ReadyAsset } from '../media/asset-normaliser.ts';
 import { pagesFromPool } from '../media/decoder-support.ts';
 import { type ArtifactStore, previewKey, renderKey } from '../queue/artifact-store.ts';
-import type { ArtifactRef, EditRequest, ThreadState, Version } from '../queue/types.ts';
+import type { RateLimiter } from '../queue/rate-limiter.ts';
+import type {
+  ArtifactRef,
+  EditRequest,
+  MoveResult,
+  ThreadState,
+  Version,
+  VersionMove,
+} from '../queue/types.ts';
 import { fitRender } from './fit-render.ts';
 import type { JobContext, JobOutcome, JobProcessor } from './job-processor.ts';
 
@@ -36,6 +44,11 @@ export interface EditProcessorDeps {
   inspector?: MediaInspector;
   /** Makes clips safe for the page before the agent runs. @defaultValue converts into `artifacts`, asks `pool` */
   normaliser?: AssetNormaliser;
+  /**
+   * The request limits the bot charged an edit against: a request the agent only answered (no version) gets its
+   * charge back, so a question or a thank-you costs one LLM call and nothing of the user's limit. Absent: no limits.
+   */
+  rateLimiter?: Pick<RateLimiter, 'refund'>;
 }
 
 /** How long a job waits for a browser session before it is retried later. */
@@ -54,37 +67,69 @@ export function createEditProcessor(deps: EditProcessorDeps): JobProcessor {
     deps.normaliser ??
     new AssetNormaliser({ root: deps.artifacts.root, pages: pagesFromPool(deps.pool), logger: deps.logger });
   return async function processEdit(request, context) {
-    return request.kind === 'undo'
-      ? undo(deps, request, context)
-      : edit({ ...deps, inspector, normaliser }, request, context);
+    return request.kind === 'edit'
+      ? edit({ ...deps, inspector, normaliser }, request, context)
+      : moveVersion(deps, request, context);
   };
 }
 
-async function undo(deps: EditProcessorDeps, request: EditRequest, context: JobContext): Promise<JobOutcome> {
-  const before = await deps.threads.list(request.thread);
-  // A retry finds the version already dropped; the store's per-request record makes its undo a no-op.
-  if (context.attempt === 1 && before.length < 2) {
-    throw new CutroomError(ErrorCode.NothingToUndo, `undo: thread has ${before.length} version(s)`, {
-      userMessage:
-        before.length === 0
-          ? 'There is nothing to undo yet.'
-          : 'This is the first version; there is nothing before it.',
+/** What a refused move tells the user. */
+const MOVE_REFUSALS: Record<Extract<MoveResult, { moved: false }>['reason'], string> = {
+  no_versions: 'There is no version in this thread yet.',
+  nothing_before: 'This is the first version; there is nothing before it.',
+  nothing_to_redo: 'There is nothing to redo: nothing was undone since the last change.',
+  no_such_version: 'This thread has no such version. Say `versions` to see them.',
+};
+
+/**
+ * Moves the thread's current version (undo, redo, go back to N) and posts that version's render again. An Undo
+ * button of an older version goes back to the version that one was made from, not one before the current.
+ */
+async function moveVersion(
+  deps: EditProcessorDeps,
+  request: EditRequest,
+  context: JobContext,
+): Promise<JobOutcome> {
+  const move = await moveOf(deps.threads, request);
+  const result = await deps.threads.move(request.thread, move, { requestId: request.id });
+  if (!result.moved) {
+    const code =
+      result.reason === 'nothing_to_redo' || result.reason === 'no_such_version'
+        ? ErrorCode.NoVersion
+        : ErrorCode.NothingToUndo;
+    throw new CutroomError(code, `${request.kind}: ${result.reason}`, {
+      userMessage: MOVE_REFUSALS[result.reason],
     });
   }
-  const current = await deps.threads.undo(request.thread, { requestId: request.id });
-  if (!current?.render) {
-    throw new CutroomError(ErrorCode.NoVersion, 'undo: the previous version has no render', {
-      userMessage: 'There is no earlier render to go back to.',
+  const current = result.version;
+  if (!current.render) {
+    throw new CutroomError(ErrorCode.NoVersion, `${request.kind}: version ${current.number} has no render`, {
+      userMessage: 'That version has no render to show.',
     });
   }
-  await deliverVersion(
-    deps,
-    request,
-    context,
-    current,
-    `Back to version ${current.number}. ${current.summary ?? ''}`,
-  );
+  const said =
+    request.kind === 'redo' ? `Version ${current.number} again.` : `Back to version ${current.number}.`;
+  await deliverVersion(deps, request, context, current, `${said} ${current.summary ?? ''}`);
   return { version: current.number, summary: current.summary };
+}
+
+async function moveOf(threads: ThreadState, request: EditRequest): Promise<VersionMove> {
+  if (request.kind === 'redo') return { kind: 'redo' };
+  if (request.kind === 'goto') return { kind: 'goto', number: request.version ?? 0 };
+  if (request.version === undefined) return { kind: 'undo' };
+  const [current, versions] = await Promise.all([
+    threads.latest(request.thread),
+    threads.list(request.thread),
+  ]);
+  if (current?.number === request.version) return { kind: 'undo' };
+  const pressed = versions.findIndex((v) => v.number === request.version);
+  const parent = versions[pressed]?.basedOn ?? versions[pressed - 1]?.number;
+  if (parent === undefined) {
+    throw new CutroomError(ErrorCode.NothingToUndo, `undo: version ${request.version} has none before it`, {
+      userMessage: MOVE_REFUSALS.nothing_before,
+    });
+  }
+  return { kind: 'goto', number: parent };
 }
 
 async function edit(
@@ -134,6 +179,11 @@ async function edit(
       },
       { key: `${request.id}:reply` },
     );
+    await deps.rateLimiter?.refund({
+      thread: request.thread,
+      userId: request.user.id,
+      requestId: request.id,
+    });
     return { summary: outcome.summary, usage: outcome.usage };
   }
   const version = await threads.append(request.thread, {
@@ -150,6 +200,7 @@ async function edit(
     requests: outcome.requests,
     usage: outcome.usage,
     outline: outcome.outline,
+    basedOn: latest?.number,
   });
   if (pending) await threads.setPendingQuestion(request.thread, undefined);
   await deliverVersion(deps, request, context, version, outcome.summary);

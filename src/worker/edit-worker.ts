@@ -10,7 +10,7 @@ import { createSilentLogger, type Logger } from '../logger.ts';
 import { DEFAULT_PREFIX, EDITS_QUEUE, RedisKeys } from '../queue/redis-keys.ts';
 import type { RedisThreadStore } from '../queue/thread-store.ts';
 import { type EditRequest, threadKey } from '../queue/types.ts';
-import { createJobContext, failureDelivery } from './job-context.ts';
+import { createJobContext, failureDelivery, failureKey } from './job-context.ts';
 import type { JobContext, JobOutcome, JobProcessor } from './job-processor.ts';
 import { leaseThread } from './thread-lease.ts';
 
@@ -61,6 +61,8 @@ interface ActiveJob {
 type JobResult = JobOutcome | { cancelled: true };
 
 const HAND_BACK_GRACE_MS = 5000;
+// A job that crashed its worker twice is failed rather than crashing a third.
+const MAX_STALLED_COUNT = 2;
 
 export class EditWorker extends EventEmitter {
   private readonly options: Required<Omit<EditWorkerOptions, 'logger'>> & { logger: Logger };
@@ -117,10 +119,12 @@ export class EditWorker extends EventEmitter {
       concurrency: this.options.concurrency,
       lockDuration: this.options.lockDurationMs,
       stalledInterval: this.options.stalledIntervalMs,
-      // A job that crashed its worker twice is failed rather than crashing a third.
-      maxStalledCount: 2,
+      maxStalledCount: MAX_STALLED_COUNT,
     });
     this.worker.on('error', (error) => this.reportError(error));
+    this.worker.on('failed', (job, error) => {
+      if (job) this.reportFailed(job, error).catch((e: unknown) => this.reportError(e));
+    });
     await this.worker.waitUntilReady();
   }
 
@@ -249,6 +253,30 @@ export class EditWorker extends EventEmitter {
     }
     if (!retryable) throw new UnrecoverableError(err.message);
     throw err;
+  }
+
+  /**
+   * Leaves the final reply of a job that failed for good, whoever failed it. A job whose worker died
+   * `MAX_STALLED_COUNT + 1` times is failed by BullMQ in the next worker that takes it, without running it:
+   * no failure path of ours runs, so this listener speaks for it. A job that failed in our own path has
+   * already posted its specific reply under the same idempotency key (before it threw), so this adds nothing.
+   */
+  private async reportFailed(job: Job<EditRequest>, error: Error): Promise<void> {
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (!final) return;
+    const request = job.data;
+    const crashes = job.stalledCounter;
+    const failure =
+      crashes > MAX_STALLED_COUNT
+        ? new CutroomError(ErrorCode.JobCrashed, `edit ${request.id}: its worker stopped ${crashes} times`, {
+            userMessage: `The worker running this edit stopped unexpectedly ${crashes} times, so I gave up on it. Reply in this thread to try again (your clips are kept), or ask for something simpler.`,
+          })
+        : error;
+    if (crashes > MAX_STALLED_COUNT) {
+      metrics.jobFailures.inc({ queue: EDITS_QUEUE, code: ErrorCode.JobCrashed, final: 'true' });
+      this.options.logger.error({ jobId: job.id, crashes }, 'edit failed: its workers kept dying');
+    }
+    await this.options.deliveries.enqueue(failureDelivery(request, failure), { key: failureKey(request.id) });
   }
 
   /**

@@ -44,13 +44,23 @@ export function createJobContext(options: CreateJobContextOptions): JobContext {
         const n = (counters.get(delivery.kind) ?? 0) + 1;
         counters.set(delivery.kind, n);
         key =
-          delivery.kind === 'result' || delivery.kind === 'error'
-            ? `${request.id}:${delivery.kind}`
-            : `${request.id}:${delivery.kind}:${n}`;
+          delivery.kind === 'result'
+            ? `${request.id}:result`
+            : delivery.kind === 'error'
+              ? failureKey(request.id)
+              : `${request.id}:${delivery.kind}:${n}`;
       }
       await deliveries.enqueue(delivery, { key });
     },
   };
+}
+
+/**
+ * The idempotency key of a request's failure reply. The worker's own failure path and its `failed`
+ * listener both post under it, so whichever comes first is the only one shown.
+ */
+export function failureKey(requestId: string): string {
+  return `${requestId}:error`;
 }
 
 /** The reply a job that failed for good leaves in its thread: the error's user message, or a plain apology. */

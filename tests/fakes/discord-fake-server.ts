@@ -8,6 +8,8 @@ export interface FakeUser {
   id: string;
   username: string;
   bot?: boolean;
+  /** Role ids the user has in the guild. */
+  roles?: string[];
 }
 
 export interface FakeAttachment {
@@ -27,6 +29,9 @@ export interface FakeUploadedFile {
   data: Buffer;
 }
 
+/** Discord's limit on a message's `content`, in characters. */
+const DISCORD_MAX_CONTENT_CHARS = 2000;
+
 export interface FakeMessage {
   id: string;
   channel_id: string;
@@ -41,6 +46,8 @@ export interface FakeMessage {
   /** How many times the message was edited after it was created. */
   edits: number;
   thread?: { id: string; name: string };
+  /** Sent with the ephemeral flag (64): only the interaction's user sees it. */
+  ephemeral?: boolean;
 }
 
 export interface FakeChannel {
@@ -99,6 +106,10 @@ const DEFAULT_GUILD = {
 };
 
 const ALL_PERMISSIONS = '2199023255551';
+
+function isEphemeral(body: Record<string, unknown>): boolean {
+  return (Number(body.flags ?? 0) & 64) !== 0;
+}
 
 function json(
   res: ServerResponse,
@@ -257,9 +268,10 @@ export class DiscordFakeServer {
   }
 
   member(user: FakeUser) {
+    const { roles = [], ...plain } = user;
     return {
-      user: { ...user, discriminator: '0', global_name: user.username, avatar: null },
-      roles: [],
+      user: { ...plain, discriminator: '0', global_name: user.username, avatar: null },
+      roles,
       joined_at: new Date(0).toISOString(),
       deaf: false,
       mute: false,
@@ -609,6 +621,25 @@ export class DiscordFakeServer {
       return respond(401, { message: '401: Unauthorized', code: 0 });
     }
 
+    const content = (body as { content?: unknown } | undefined)?.content;
+    if (typeof content === 'string' && content.length > DISCORD_MAX_CONTENT_CHARS) {
+      // What Discord answers for a message over its limit: nothing is posted.
+      return respond(400, {
+        message: 'Invalid Form Body',
+        code: 50035,
+        errors: {
+          content: {
+            _errors: [
+              {
+                code: 'BASE_TYPE_MAX_LENGTH',
+                message: `Must be ${DISCORD_MAX_CONTENT_CHARS} or fewer in length.`,
+              },
+            ],
+          },
+        },
+      });
+    }
+
     const request: RouteRequest = {
       method: call.method,
       body: (body ?? {}) as Record<string, unknown>,
@@ -670,9 +701,10 @@ export class DiscordFakeServer {
       /^\/interactions\/(\d+)\/([^/]+)\/callback$/,
       ([, , token], { body, files }) => {
         const channelId = this.interactionChannels.get(token);
-        if (body.type === 4 && channelId) {
-          this.createMessage(channelId, (body.data ?? {}) as Record<string, unknown>, files, token);
-        }
+        const data = (body.data ?? {}) as Record<string, unknown>;
+        // A deferred ephemeral reply stays ephemeral when its original is edited later.
+        if (isEphemeral(data)) this.ephemeralTokens.add(token);
+        if (body.type === 4 && channelId) this.createMessage(channelId, data, files, token);
         return [204, undefined];
       },
     ],
@@ -762,6 +794,7 @@ export class DiscordFakeServer {
   ];
 
   private readonly originals = new Map<string, string>();
+  private readonly ephemeralTokens = new Set<string>();
 
   private createMessage(
     channelId: string,
@@ -782,6 +815,9 @@ export class DiscordFakeServer {
       components: (body.components as unknown[]) ?? [],
       files,
       edits: 0,
+      ...(isEphemeral(body) || (originalToken && this.ephemeralTokens.has(originalToken))
+        ? { ephemeral: true }
+        : {}),
     };
     message.attachments = this.attachmentsFor(files);
     this.messages.set(message.id, message);

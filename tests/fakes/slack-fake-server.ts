@@ -103,6 +103,8 @@ export class SlackFakeServer {
   readonly socketAcks: { envelope_id: string; payload?: unknown }[] = [];
   private readonly files = new Map<string, { file: SlackFakeFile; bytes: Buffer; loginPage: boolean }>();
   private readonly failures = new Map<string, SlackFakeFailure[]>();
+  /** Messages only one user sees (chat.postEphemeral), in order. */
+  readonly ephemerals: { channel: string; user: string; thread_ts?: string; text: string }[] = [];
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
@@ -349,6 +351,8 @@ export class SlackFakeServer {
         };
       case 'chat.postMessage': {
         if (!args.channel) return { ok: false, error: 'channel_not_found' };
+        const refusal = refuseText(args);
+        if (refusal) return refusal;
         const message = this.addMessage({
           channel: args.channel,
           thread_ts: args.thread_ts,
@@ -360,12 +364,25 @@ export class SlackFakeServer {
         return { ok: true, channel: args.channel, ts: message.ts, message: { ...message } };
       }
       case 'chat.update': {
+        const refusal = refuseText(args);
+        if (refusal) return refusal;
         const message = this.messages.find((m) => m.channel === args.channel && m.ts === args.ts);
         if (!message) return { ok: false, error: 'message_not_found' };
         message.text = args.text ?? message.text;
         message.blocks = args.blocks ? JSON.parse(args.blocks) : message.blocks;
         message.edits += 1;
         return { ok: true, channel: args.channel, ts: args.ts, text: message.text };
+      }
+      case 'chat.postEphemeral': {
+        if (!args.channel || !args.user) return { ok: false, error: 'channel_not_found' };
+        this.ephemerals.push({
+          channel: args.channel,
+          user: args.user,
+          thread_ts: args.thread_ts,
+          text: args.text ?? '',
+        });
+        this.notify();
+        return { ok: true, message_ts: this.nextTs() };
       }
       case 'reactions.add': {
         const duplicate = this.reactions.some(
@@ -457,6 +474,19 @@ export class SlackFakeServer {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`OK - ${upload.bytes.length}`);
   }
+}
+
+// Slack's limits: a message's text over 40,000 characters is refused, a section's text over 3,000 too.
+const SLACK_MAX_TEXT_CHARS = 40_000;
+const SLACK_MAX_SECTION_CHARS = 3000;
+
+function refuseText(args: Record<string, string>): { ok: false; error: string } | undefined {
+  if ((args.text ?? '').length > SLACK_MAX_TEXT_CHARS) return { ok: false, error: 'msg_too_long' };
+  const blocks = args.blocks ? (JSON.parse(args.blocks) as { text?: { text?: string } }[]) : [];
+  if (blocks.some((b) => (b.text?.text ?? '').length > SLACK_MAX_SECTION_CHARS)) {
+    return { ok: false, error: 'invalid_blocks' };
+  }
+  return undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

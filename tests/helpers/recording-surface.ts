@@ -21,7 +21,14 @@ export class RecordingSurface implements ThreadSurface {
   /** The next upload is refused as too large, as a platform does with its own limit. */
   refuseNextUploadAs?: Error;
 
-  constructor(readonly uploadCarriesActions: boolean) {}
+  constructor(
+    readonly uploadCarriesActions: boolean,
+    readonly maxTextChars = 40_000,
+  ) {}
+
+  escapeText(text: string): string {
+    return text;
+  }
 
   strong(text: string): string {
     return `**${text}**`;

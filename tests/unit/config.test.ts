@@ -22,6 +22,26 @@ describe('loadConfig', () => {
     expect(config.discord).toBeUndefined();
   });
 
+  it('times transfers by silence for downloads and by a long bound for uploads, in seconds', () => {
+    expect(loadConfig({}, { readDotenv: false }).transfers).toEqual({
+      downloadIdleTimeoutMs: 30_000,
+      uploadTimeoutMs: 600_000,
+    });
+    const tuned = loadConfig(
+      {
+        CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS: '5',
+        CUTROOM_UPLOAD_TIMEOUT_SECONDS: '1800',
+        CUTROOM_WORKER_LOCK_SECONDS: '2',
+      },
+      { readDotenv: false },
+    );
+    expect(tuned.transfers).toEqual({ downloadIdleTimeoutMs: 5000, uploadTimeoutMs: 1_800_000 });
+    expect(tuned.worker.lockDurationMs).toBe(2000);
+    expect(configError({ CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS: '0' }).message).toContain(
+      'CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS must be an integer 1–3600, got "0"',
+    );
+  });
+
   it('names the variable, the rule and the value received', () => {
     const error = configError({ CUTROOM_PORT: 'abc' });
     expect(error.code).toBe('config_invalid');
@@ -49,6 +69,14 @@ describe('loadConfig', () => {
     );
     expect(config.browser.wsEndpoints).toEqual(['ws://a:9223/', 'ws://b:9223/']);
     expect(config.slack?.allowedChannels).toEqual(['C1', 'C2']);
+  });
+
+  it('reads the thread admins as a comma-separated list of user and role ids, empty by default', () => {
+    expect(loadConfig({}, { readDotenv: false }).threadAdmins).toEqual([]);
+    expect(
+      loadConfig({ CUTROOM_THREAD_ADMINS: 'U0ADMIN, 500000000000000009' }, { readDotenv: false })
+        .threadAdmins,
+    ).toEqual(['U0ADMIN', '500000000000000009']);
   });
 
   it('leaves transcription off until a model is named', () => {

@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.ts';
 import { BotCore } from '../shared/bot-core.ts';
 import type { BotServices } from '../shared/bot-services.ts';
 import { InFlight } from '../shared/in-flight.ts';
-import { createDiscordClient } from './discord-client.ts';
+import { createDiscordClient, createDiscordUploadRest } from './discord-client.ts';
 import { registerDiscordHandlers } from './discord-handlers.ts';
 import { loginDiscord } from './discord-login.ts';
 import { createDiscordSurface } from './discord-surface.ts';
@@ -48,13 +48,17 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
     services,
     limits: config.limits,
     allowlist: { workspaces: access.allowedGuilds, channels: access.allowedChannels },
+    admins: config.threadAdmins,
   });
   const inFlight = new InFlight();
   registerDiscordHandlers(client, {
     handle: (request) => core.handle(request, inFlight.signal),
     threads: services.threads,
     access,
-    downloads: { extraHosts: discord.apiUrl ? [new URL(discord.apiUrl).hostname] : [] },
+    downloads: {
+      extraHosts: discord.apiUrl ? [new URL(discord.apiUrl).hostname] : [],
+      idleTimeoutMs: config.transfers.downloadIdleTimeoutMs,
+    },
     inFlight,
     logger,
   });
@@ -74,7 +78,18 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
       apiUrl: discord.apiUrl,
       readyTimeoutMs: options.readyTimeoutMs,
     });
-    deliveries = await services.startDeliveries('discord', createDiscordSurface({ client }), { logger });
+    deliveries = await services.startDeliveries(
+      'discord',
+      createDiscordSurface({
+        client,
+        uploadRest: createDiscordUploadRest({
+          token: discord.token,
+          apiUrl: discord.apiUrl,
+          timeoutMs: config.transfers.uploadTimeoutMs,
+        }),
+      }),
+      { logger },
+    );
     logger.info({ user: client.user?.tag }, 'discord bot ready');
   } catch (error) {
     await close();

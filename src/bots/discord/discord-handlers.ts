@@ -16,11 +16,18 @@ import type { ThreadRef } from '../../queue/types.ts';
 import { BotMessages, type IncomingRequest } from '../shared/bot-core.ts';
 import type { BotServices } from '../shared/bot-services.ts';
 import type { InFlight } from '../shared/in-flight.ts';
-import { stripMentions } from '../shared/parse-thread-command.ts';
+import { parseThreadCommand, stripMentions } from '../shared/parse-thread-command.ts';
 import { type DiscordAccessRules, type DiscordPlace, isDiscordPlaceAllowed } from './discord-access.ts';
 import { type DiscordAttachmentOptions, toIncomingFile } from './discord-attachments.ts';
 import { startThreadFrom, threadRefOf } from './discord-threads.ts';
-import { ButtonIds, CLIP_OPTION_NAMES, EDIT_COMMAND_NAME } from './edit-command.ts';
+import {
+  ACTION_OPTION,
+  actionText,
+  ButtonIds,
+  CLIP_OPTION_NAMES,
+  EDIT_COMMAND_NAME,
+  VERSION_OPTION,
+} from './edit-command.ts';
 
 /** Discord's upload limit for bots when neither the interaction nor the thread's guild ever said otherwise. */
 export const DEFAULT_DISCORD_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -39,6 +46,14 @@ export interface DiscordHandlerDeps {
   downloads: DiscordAttachmentOptions;
   inFlight: InFlight;
   logger: Logger;
+}
+
+/** The member's role ids, from a cached GuildMember or the raw interaction member. */
+function rolesOf(member: unknown): string[] {
+  const roles = (member as { roles?: unknown } | null)?.roles;
+  if (Array.isArray(roles)) return roles.map(String);
+  const cache = (roles as { cache?: Map<string, unknown> } | undefined)?.cache;
+  return cache ? [...cache.keys()] : [];
 }
 
 function quote(text: string): string {
@@ -85,6 +100,11 @@ export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps
       await interaction.reply({ content: BotMessages.notAllowed, flags: MessageFlags.Ephemeral });
       return;
     }
+    const action = interaction.options.getString(ACTION_OPTION);
+    if (action) {
+      await onActionCommand(interaction, action);
+      return;
+    }
     // Discord drops an interaction not acknowledged within 3 s; everything slow happens after this.
     await interaction.deferReply();
     const prompt = (interaction.options.getString('prompt') ?? '').trim();
@@ -114,6 +134,43 @@ export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps
     });
   }
 
+  /**
+   * `/edit action:<command>`: the thread command as if typed in the thread, acknowledged privately (what it does
+   * shows in the thread; a refusal only to the user).
+   */
+  async function onActionCommand(interaction: ChatInputCommandInteraction, action: string): Promise<void> {
+    const channel = interaction.channel;
+    const text = actionText(action, interaction.options.getInteger(VERSION_OPTION));
+    if (action === 'help' && !channel?.isThread()) {
+      await interaction.reply({ content: BotMessages.help, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    if (!channel?.isThread()) {
+      await interaction.reply({
+        content: 'Use this inside a cutroom thread.',
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    let answered = false;
+    const ref = await threadRefOf(channel, interaction.guildId);
+    await deps.handle({
+      id: `discord:${interaction.id}`,
+      thread: ref,
+      user: { id: interaction.user.id, name: interaction.user.username, roles: rolesOf(interaction.member) },
+      text,
+      files: [],
+      addressed: true,
+      uploadLimitBytes: await uploadLimitOf(ref, interaction.attachmentSizeLimit || undefined),
+      replyPrivately: async (content) => {
+        answered = true;
+        await interaction.editReply({ content });
+      },
+    });
+    if (!answered) await interaction.editReply({ content: `\`${text}\`: see the thread.` });
+  }
+
   async function onButton(interaction: ButtonInteraction): Promise<void> {
     const parsed = ButtonIds.parse(interaction.customId);
     if (!parsed) return;
@@ -128,12 +185,16 @@ export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps
     await deps.handle({
       id: `discord:${interaction.id}`,
       thread: ref,
-      user: { id: interaction.user.id, name: interaction.user.username },
+      user: { id: interaction.user.id, name: interaction.user.username, roles: rolesOf(interaction.member) },
       text: parsed.action,
       files: [],
       addressed: true,
       uploadLimitBytes: await uploadLimitOf(ref, interaction.attachmentSizeLimit || undefined),
       ...(parsed.action === 'cancel' ? { targetRequestId: parsed.target } : {}),
+      ...(parsed.version ? { version: parsed.version } : {}),
+      replyPrivately: async (content) => {
+        await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+      },
     });
   }
 
@@ -142,7 +203,7 @@ export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps
     await deps.handle({
       id: `discord:${message.id}`,
       thread: ref,
-      user: { id: message.author.id, name: message.author.username },
+      user: { id: message.author.id, name: message.author.username, roles: rolesOf(message.member) },
       text: message.content,
       files: [...message.attachments.values()].map((a) => toIncomingFile(a, deps.downloads)),
       addressed,
@@ -161,7 +222,8 @@ export function registerDiscordHandlers(client: Client, deps: DiscordHandlerDeps
       return;
     }
     if (message.attachments.size === 0) {
-      await message.reply(`⚠️ ${BotMessages.noClip}`);
+      const help = parseThreadCommand(message.content).kind === 'help';
+      await message.reply(help ? BotMessages.help : `⚠️ ${BotMessages.noClip}`);
       return;
     }
     const thread = await startThreadFrom(message, stripMentions(message.content));

@@ -1,12 +1,16 @@
 /** @module Discord as a thread surface for deliveries: messages, edits and file uploads in a thread, with the bot token. */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import {
   ActionRowBuilder,
+  type APIAllowedMentions,
   ButtonBuilder,
   ButtonStyle,
   type Client,
   DiscordAPIError,
+  type REST,
   RESTJSONErrorCodes,
+  Routes,
   type SendableChannels,
 } from 'discord.js';
 import type { MessageAction, ThreadSurface } from '../../deliveries/thread-surface.ts';
@@ -16,7 +20,16 @@ import { ButtonIds } from './edit-command.ts';
 
 export interface DiscordSurfaceOptions {
   client: Client;
+  /** REST client for uploads, with the bot token and a timeout long enough for a whole render. @defaultValue `client.rest` */
+  uploadRest?: REST;
 }
+
+/** Discord's limit on a message's content. */
+export const DISCORD_MAX_CONTENT_CHARS = 2000;
+
+/** No `@everyone`, `@here`, role or user mention in a bot post pings anyone, and a reply pings no author. */
+export const NO_MENTIONS = { parse: [], repliedUser: false } as const;
+const NO_MENTIONS_API: APIAllowedMentions = { parse: [], replied_user: false };
 
 function isApiError(error: unknown, code: number): boolean {
   return error instanceof DiscordAPIError && error.code === code;
@@ -35,15 +48,16 @@ function buttonFor(action: MessageAction, thread: ThreadRef): ButtonBuilder {
         .setLabel('Cancel')
         .setStyle(ButtonStyle.Danger)
     : new ButtonBuilder()
-        .setCustomId(ButtonIds.undo(thread.threadId))
-        .setLabel('Undo')
+        .setCustomId(ButtonIds.undo(thread.threadId, action.version))
+        .setLabel(`Undo (back to v${action.version - 1})`)
         .setStyle(ButtonStyle.Secondary);
 }
 
-/** One row with the message's buttons, or none. */
+/** One row with the message's buttons, or none. The first version has no Undo: nothing is before it. */
 function componentsFor(actions: MessageAction[] | undefined, thread: ThreadRef) {
-  if (!actions?.length) return [];
-  return [new ActionRowBuilder<ButtonBuilder>().addComponents(actions.map((a) => buttonFor(a, thread)))];
+  const shown = (actions ?? []).filter((a) => a.kind === 'cancel' || a.version > 1);
+  if (shown.length === 0) return [];
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(shown.map((a) => buttonFor(a, thread)))];
 }
 
 /**
@@ -52,6 +66,7 @@ function componentsFor(actions: MessageAction[] | undefined, thread: ThreadRef) 
  */
 export function createDiscordSurface(options: DiscordSurfaceOptions): ThreadSurface {
   const { client } = options;
+  const uploadRest = options.uploadRest ?? client.rest;
 
   async function channelOf(thread: ThreadRef): Promise<SendableChannels> {
     try {
@@ -74,6 +89,9 @@ export function createDiscordSurface(options: DiscordSurfaceOptions): ThreadSurf
   return {
     strong: (text) => `**${text}**`,
     uploadCarriesActions: true,
+    maxTextChars: DISCORD_MAX_CONTENT_CHARS,
+    // Mentions are switched off per post (allowed_mentions), so the text stays as written.
+    escapeText: (text) => text,
     async post(thread, message, { idempotencyKey }) {
       const channel = await channelOf(thread);
       const posted = await channel.send({
@@ -81,6 +99,7 @@ export function createDiscordSurface(options: DiscordSurfaceOptions): ThreadSurf
         components: componentsFor(message.actions, thread),
         nonce: nonceOf(idempotencyKey),
         enforceNonce: true,
+        allowedMentions: NO_MENTIONS,
       });
       return posted.id;
     },
@@ -90,6 +109,7 @@ export function createDiscordSurface(options: DiscordSurfaceOptions): ThreadSurf
         await channel.messages.edit(messageId, {
           content: message.text,
           components: componentsFor(message.actions, thread),
+          allowedMentions: NO_MENTIONS,
         });
         return true;
       } catch (error) {
@@ -99,13 +119,18 @@ export function createDiscordSurface(options: DiscordSurfaceOptions): ThreadSurf
     },
     async upload(thread, file, message, { idempotencyKey }) {
       const channel = await channelOf(thread);
+      const data = 'data' in file ? file.data : await readFile(file.path);
       try {
-        await channel.send({
-          content: message.text,
-          files: [{ attachment: file.path, name: file.name }],
-          components: componentsFor(message.actions, thread),
-          nonce: nonceOf(idempotencyKey),
-          enforceNonce: true,
+        // Through the upload client: its timeout covers the whole body, which the shared client's 15 s would not.
+        await uploadRest.post(Routes.channelMessages(channel.id), {
+          body: {
+            content: message.text,
+            components: componentsFor(message.actions, thread).map((row) => row.toJSON()),
+            nonce: nonceOf(idempotencyKey),
+            enforce_nonce: true,
+            allowed_mentions: NO_MENTIONS_API,
+          },
+          files: [{ name: file.name, data, contentType: file.mimeType }],
         });
       } catch (error) {
         if (!isApiError(error, RESTJSONErrorCodes.RequestEntityTooLarge)) throw error;

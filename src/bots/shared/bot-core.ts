@@ -3,19 +3,22 @@
 import type { Delivery, StatusDelivery } from '../../deliveries/types.ts';
 import { ErrorCode, TimeoutError, toCutroomError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
+import { scriptKey } from '../../queue/artifact-store.ts';
 import type { AssetLimits } from '../../queue/asset-limits.ts';
 import { type EditRequest, type Platform, type ThreadRef, threadKey } from '../../queue/types.ts';
 import { SerialByKey } from '../../serial-by-key.ts';
 import type { BotServices } from './bot-services.ts';
-import { type IncomingFile, ingestAttachments } from './ingest-attachments.ts';
-import { parseThreadCommand } from './parse-thread-command.ts';
+import { type IncomingFile, type IngestProgress, ingestAttachments } from './ingest-attachments.ts';
+import { parseThreadCommand, type ThreadCommand } from './parse-thread-command.ts';
+import { HELP_TEXT, scriptText, statusText, versionsText } from './thread-answers.ts';
 
 /** One message (or button press) addressed to the bot, normalised by a platform adapter. */
 export interface IncomingRequest {
   /** Idempotency key from the platform event, e.g. `slack:<event_id>`; also the job id. */
   id: string;
   thread: ThreadRef;
-  user: { id: string; name?: string };
+  /** `roles`: the user's Discord roles, matched against the thread admins. */
+  user: { id: string; name?: string; roles?: string[] };
   /** The message text; mentions are stripped here. */
   text: string;
   files: IncomingFile[];
@@ -29,6 +32,13 @@ export interface IncomingRequest {
   uploadLimitBytes?: number;
   /** The platform message this request came in (Slack ts, Discord message id), for the acknowledgement. */
   messageId?: string;
+  /** For an Undo button: the version whose button it is (undo goes back to the version it was made from). */
+  version?: number;
+  /**
+   * Tells only the requester (Slack: an ephemeral message; Discord: an ephemeral follow-up of the interaction).
+   * Absent: refusals are short replies in the thread.
+   */
+  replyPrivately?: (text: string) => Promise<void>;
 }
 
 export type RequestOutcome =
@@ -40,7 +50,8 @@ export type RequestOutcome =
   | 'rejected'
   | 'queued'
   | 'cancel_requested'
-  | 'nothing_to_cancel';
+  | 'nothing_to_cancel'
+  | 'answered';
 
 export interface Allowlist {
   /** Slack team ids / Discord guild ids; empty allows all. */
@@ -60,7 +71,14 @@ export interface BotCoreOptions {
   acknowledge?: (request: IncomingRequest) => Promise<void>;
   /** Longest time for downloading and probing a request's files. @defaultValue 600000 */
   ingestTimeoutMs?: number;
+  /**
+   * User ids (and Discord role ids) who may cancel, undo, redo and go back in any thread, besides the thread's
+   * starter and a run's requester (CUTROOM_THREAD_ADMINS). @defaultValue []
+   */
+  admins?: string[];
 }
+
+const DOWNLOAD_PROGRESS_INTERVAL_MS = 1000;
 
 const DEFAULT_EDIT_PROMPT = 'Make a short, polished edit of these clips.';
 
@@ -71,6 +89,11 @@ export const BotMessages = {
   nothingToUndo: 'There is nothing to undo in this thread yet.',
   nothingToCancel: 'Nothing is running in this thread.',
   whatToChange: 'What should I change? Reply with what you want, for example "make it 10 seconds".',
+  expired:
+    "This thread's clips have expired, upload them again (here, or in a new request) and tell me what to make.",
+  help: HELP_TEXT,
+  onlyStarter: (action: string) =>
+    `Sorry, only the person who started this thread (or a cutroom admin) can ${action} here. Ask them, or start your own request.`,
 } as const;
 
 /** A request the bot takes on: what to queue, and the files still to fetch. */
@@ -78,11 +101,16 @@ interface Accepted {
   kind: EditRequest['kind'];
   prompt: string;
   files: IncomingFile[];
+  version?: number;
 }
 
+/** The commands that move the thread's version, with the words a refusal uses. */
+const MOVES = { undo: 'undo', redo: 'redo', goto: 'go back to another version' } as const;
+
 /**
- * The flow every adapter runs for a request: dedupe → allowlist → thread ownership → command
- * (undo, cancel, edit) → rate limit → reserve the status message → ingest the files → enqueue.
+ * The flow every adapter runs for a request: dedupe → allowlist → thread ownership (or its expiry) → command
+ * (help, status, versions, show code answered at once; cancel; undo, redo, go back for the thread's starter
+ * or an admin; else an edit) → an edit's rate limit → reserve the status message → ingest the files → enqueue.
  * Every refusal ends as a short reply in the thread through the deliveries queue, so adapters stay
  * thin and a retried event never posts twice.
  */
@@ -139,7 +167,10 @@ export class BotCore {
     }
   }
 
-  /** Decides whether to take the request on (and charges its rate limit), or how it ended. */
+  /**
+   * Decides whether to take the request on (and charges an edit's rate limit), or how it ended. Commands that
+   * only read (help, status, versions, show code) are answered here from the thread store and the queue.
+   */
   private async accept(request: IncomingRequest, logger: Logger): Promise<Accepted | RequestOutcome> {
     const { thread } = request;
     if (!this.isAllowed(thread)) {
@@ -148,31 +179,137 @@ export class BotCore {
         await this.reply(request, BotMessages.notAllowed, { code: ErrorCode.NotAllowed });
       return 'not_allowed';
     }
-    const owned = await this.options.services.threads.owns(thread);
-    if (!owned && !request.addressed) return 'ignored';
+    const { threads } = this.options.services;
+    const owned = await threads.owns(thread);
+    // A thread whose state expired: new clips start it again; anything else is told why nothing is there.
+    const expired = !owned && (await threads.expired(thread));
+    if (expired && request.files.length === 0) {
+      this.acknowledge(request, logger);
+      await this.reply(request, BotMessages.expired, { code: ErrorCode.NoAssets });
+      return 'refused';
+    }
+    if (!owned && !request.addressed && !expired) return 'ignored';
 
     const command = parseThreadCommand(request.text);
     this.acknowledge(request, logger);
-    if (command.kind === 'cancel') return this.cancel(request, logger);
-    if (command.kind === 'undo' && !owned) {
+    switch (command.kind) {
+      case 'help':
+        await this.reply(request, BotMessages.help);
+        return 'answered';
+      case 'status':
+      case 'versions':
+      case 'show_code':
+        await this.answer(request, command);
+        return 'answered';
+      case 'cancel':
+        return this.cancel(request, logger);
+      case 'undo':
+      case 'redo':
+      case 'goto':
+        return this.move(request, command, owned);
+      case 'edit':
+        return this.edit(request, command.prompt, owned, logger);
+    }
+  }
+
+  private async edit(
+    request: IncomingRequest,
+    prompt: string,
+    owned: boolean,
+    logger: Logger,
+  ): Promise<Accepted | RequestOutcome> {
+    let files = request.files;
+    if (files.length === 0 && !owned && request.earlierFiles) files = await request.earlierFiles();
+    if (files.length === 0 && !owned) {
+      await this.reply(request, BotMessages.noClip, { code: ErrorCode.NoAssets });
+      return 'refused';
+    }
+    if (!prompt && owned && files.length === 0) {
+      await this.reply(request, BotMessages.whatToChange);
+      return 'refused';
+    }
+    // Only an edit is charged; the worker gives the charge back when the agent only answered.
+    return (
+      (await this.charge(request, logger)) ?? { kind: 'edit', prompt: prompt || DEFAULT_EDIT_PROMPT, files }
+    );
+  }
+
+  /** undo, redo, go back: the thread's starter (or an admin) only, queued for the worker that posts the render. */
+  private async move(
+    request: IncomingRequest,
+    command: Extract<ThreadCommand, { kind: 'undo' | 'redo' | 'goto' }>,
+    owned: boolean,
+  ): Promise<Accepted | RequestOutcome> {
+    if (!owned) {
       await this.reply(request, BotMessages.nothingToUndo, { code: ErrorCode.NothingToUndo });
       return 'refused';
     }
-    let accepted: Accepted = { kind: 'undo', prompt: '', files: [] };
-    if (command.kind === 'edit') {
-      let files = request.files;
-      if (files.length === 0 && !owned && request.earlierFiles) files = await request.earlierFiles();
-      if (files.length === 0 && !owned) {
-        await this.reply(request, BotMessages.noClip, { code: ErrorCode.NoAssets });
-        return 'refused';
-      }
-      if (!command.prompt && owned && files.length === 0) {
-        await this.reply(request, BotMessages.whatToChange);
-        return 'refused';
-      }
-      accepted = { kind: 'edit', prompt: command.prompt || DEFAULT_EDIT_PROMPT, files };
+    if (!(await this.mayAct(request))) {
+      await this.refusePrivately(request, BotMessages.onlyStarter(MOVES[command.kind]));
+      return 'not_allowed';
     }
-    return (await this.charge(request, logger)) ?? accepted;
+    const version = command.kind === 'goto' ? command.version : request.version;
+    return { kind: command.kind, prompt: '', files: [], ...(version ? { version } : {}) };
+  }
+
+  /** status, versions, show code: read from the thread store and the queue, answered at once. */
+  private async answer(
+    request: IncomingRequest,
+    command: Extract<ThreadCommand, { kind: 'status' | 'versions' | 'show_code' }>,
+  ): Promise<void> {
+    const { threads, edits } = this.options.services;
+    const { thread } = request;
+    const current = await threads.latest(thread);
+    if (command.kind === 'status') {
+      await this.reply(request, statusText(await edits.threadRequests(thread), current));
+      return;
+    }
+    if (command.kind === 'versions') {
+      await this.reply(request, versionsText(await threads.list(thread), current?.number));
+      return;
+    }
+    const version = command.version
+      ? (await threads.list(thread)).find((v) => v.number === command.version)
+      : current;
+    if (!version) {
+      await this.reply(
+        request,
+        command.version ? `This thread has no version ${command.version}.` : 'There is no version yet.',
+      );
+      return;
+    }
+    const name = `cutroom-v${version.number}.js`;
+    const file = await this.options.services.artifacts.write(
+      scriptKey(thread, version.number),
+      Buffer.from(scriptText(version)),
+      { name, mimeType: 'text/javascript' },
+    );
+    await this.options.services.deliveries.enqueue({
+      kind: 'preview',
+      thread,
+      requestId: request.id,
+      file,
+      text: `The code of version ${version.number} (${version.script.length} step${version.script.length === 1 ? '' : 's'}); \`cutroom render --script\` replays it.`,
+    });
+  }
+
+  /**
+   * The thread's starter, the requester of `targetRequestId`, or an admin (by user id or Discord role). A thread
+   * from before starters were recorded lets everyone act, as it did then.
+   */
+  private async mayAct(request: IncomingRequest, targetRequestId?: string): Promise<boolean> {
+    const admins = this.options.admins ?? [];
+    const { user, thread } = request;
+    if (admins.includes(user.id) || (user.roles ?? []).some((role) => admins.includes(role))) return true;
+    const { threads } = this.options.services;
+    const starter = await threads.starter(thread);
+    if (starter === undefined || starter === user.id) return true;
+    return targetRequestId !== undefined && (await threads.requester(thread, targetRequestId)) === user.id;
+  }
+
+  private async refusePrivately(request: IncomingRequest, text: string): Promise<void> {
+    if (request.replyPrivately) await request.replyPrivately(text);
+    else await this.reply(request, text, { code: ErrorCode.NotAllowed });
   }
 
   /** Counts the request against the rate limits; a refusal is answered and returned. */
@@ -203,7 +340,7 @@ export class BotCore {
   ): Promise<RequestOutcome> {
     const { thread } = request;
     // From here on the bot takes part in the thread, so a corrected upload works as a plain reply.
-    await this.options.services.threads.claim(thread, request.id);
+    await this.options.services.threads.claim(thread, request.id, request.user.id);
     await this.status(request, { stage: accepted.files.length > 0 ? 'downloading' : 'queued', text: '' });
     const assets = await this.ingest(request, accepted.files, logger, signal);
     if (!assets) return 'rejected';
@@ -216,6 +353,7 @@ export class BotCore {
       assets,
       receivedAt: Date.now(),
       uploadLimitBytes: request.uploadLimitBytes,
+      version: accepted.version,
     });
     if (!enqueued) return 'duplicate';
     logger.info({ kind: accepted.kind, assets: assets.length, position }, 'request queued');
@@ -245,6 +383,7 @@ export class BotCore {
         thread: request.thread,
         requestId: request.id,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        onProgress: this.downloadProgress(request, logger),
       });
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -262,9 +401,29 @@ export class BotCore {
     }
   }
 
+  /** Shows "Downloading 45% · clip.mov" in the status at most once a second (the status board keeps the newest). */
+  private downloadProgress(request: IncomingRequest, logger: Logger): (progress: IngestProgress) => void {
+    let shownAt = Date.now();
+    return (progress) => {
+      if (Date.now() - shownAt < DOWNLOAD_PROGRESS_INTERVAL_MS) return;
+      shownAt = Date.now();
+      const { name, index, count, receivedBytes, totalBytes } = progress;
+      this.status(request, {
+        stage: 'downloading',
+        text: count > 1 ? `${name} (${index + 1} of ${count})` : name,
+        percent: totalBytes ? Math.min(100, (100 * receivedBytes) / totalBytes) : undefined,
+      }).catch((error: unknown) => logger.warn({ err: error }, 'could not show download progress'));
+    };
+  }
+
   private async cancel(request: IncomingRequest, logger: Logger): Promise<RequestOutcome> {
     const target =
       request.targetRequestId ?? (await this.options.services.threads.latestRequest(request.thread));
+    if (target && !(await this.mayAct(request, target))) {
+      logger.info({ target }, 'cancel refused: not the requester');
+      await this.refusePrivately(request, BotMessages.onlyStarter('cancel this run'));
+      return 'not_allowed';
+    }
     const result = target ? await this.options.services.edits.cancel(target) : 'not_found';
     logger.info({ target, result }, 'cancel requested');
     if (!target || result === 'not_found' || result === 'finished') {
@@ -292,7 +451,7 @@ export class BotCore {
 
   private async status(
     request: IncomingRequest,
-    fields: Pick<StatusDelivery, 'stage' | 'text' | 'queuePosition'>,
+    fields: Pick<StatusDelivery, 'stage' | 'text' | 'queuePosition' | 'percent'>,
     options: { onlyBeforeStart?: boolean } = {},
   ): Promise<void> {
     await this.options.services.deliveries.enqueue(

@@ -10,11 +10,21 @@ import type { AttachmentStore } from './ingest-attachments.ts';
 
 /** Built once (src/open-services.ts) and passed in: a bot builds no queue or store of its own. */
 export interface BotServices {
-  edits: Pick<EditQueue, 'enqueue' | 'cancel'>;
+  edits: Pick<EditQueue, 'enqueue' | 'cancel' | 'threadRequests'>;
   deliveries: Pick<DeliveryQueue, 'enqueue'>;
   threads: Pick<
     RedisThreadStore,
-    'claim' | 'owns' | 'latestRequest' | 'firstSighting' | 'rememberUploadLimit' | 'uploadLimit'
+    | 'claim'
+    | 'owns'
+    | 'latestRequest'
+    | 'firstSighting'
+    | 'rememberUploadLimit'
+    | 'uploadLimit'
+    | 'expired'
+    | 'starter'
+    | 'requester'
+    | 'latest'
+    | 'list'
   >;
   /** Absent: no request limits. */
   rateLimiter?: Pick<RateLimiter, 'consume'>;

@@ -1,5 +1,5 @@
 /** @module Streams chat attachments into the artifact store, checking count, type, size and real media content. */
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { CutroomError, ErrorCode, isAbortError } from '../../errors.ts';
 import { probedFields } from '../../media/probe-media.ts';
 import { validateMedia } from '../../media/validate-media.ts';
@@ -36,6 +36,33 @@ export interface IngestAttachmentsOptions {
   /** Keys are grouped by request so a retried request overwrites its own files only. */
   requestId: string;
   signal?: AbortSignal;
+  /** Told of every chunk downloaded, for a progress line (throttle it: a big clip has thousands). */
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export interface IngestProgress {
+  /** The file being downloaded. */
+  name: string;
+  /** 0-based, of `count` files. */
+  index: number;
+  count: number;
+  /** Of all the files, downloaded so far and in all (the sizes the platform declared), when every size is known. */
+  receivedBytes: number;
+  totalBytes?: number;
+}
+
+/** `body`, telling `onChunk` the bytes that passed so far. */
+function counted(body: Readable, onChunk: (bytes: number) => void): Readable {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      onChunk(bytes);
+      callback(null, chunk);
+    },
+  });
+  pipeline(body, counter, () => {});
+  return counter;
 }
 
 const MEDIA_TYPE = /^(?:video|audio|image)\//i;
@@ -83,12 +110,29 @@ export async function ingestAttachments(options: IngestAttachmentsOptions): Prom
 
   const stored: string[] = [];
   const assets: StoredAsset[] = [];
+  const sizes = files.map((f) => f.size);
+  const totalBytes = sizes.every((size) => size !== undefined)
+    ? sizes.reduce((sum: number, size) => sum + (size ?? 0), 0)
+    : undefined;
+  let doneBytes = 0;
   try {
     for (const [index, file] of files.entries()) {
       signal?.throwIfAborted();
       const key = uploadKey(options.thread, options.requestId, index, file.name);
       const info = await ingestSlotsFor(limits).run(async () => {
-        const body = await file.open(signal);
+        const opened = await file.open(signal);
+        const report = options.onProgress;
+        const body = report
+          ? counted(opened, (bytes) =>
+              report({
+                name: file.name,
+                index,
+                count: files.length,
+                receivedBytes: doneBytes + bytes,
+                totalBytes,
+              }),
+            )
+          : opened;
         stored.push(key);
         await store.write(key, body, {
           name: file.name,
@@ -96,6 +140,7 @@ export async function ingestAttachments(options: IngestAttachmentsOptions): Prom
           maxBytes: limits.maxAssetBytes,
           signal,
         });
+        doneBytes += file.size ?? 0;
         return validateMedia(store.pathFor(key), { signal, displayName: file.name, limits });
       }, signal);
       assertAssetDuration({ name: file.name, duration: info.duration }, limits);

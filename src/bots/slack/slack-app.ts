@@ -1,5 +1,5 @@
 /** @module Builds the Bolt app for the configured mode (HTTP events or Socket Mode) and checks the bot token. */
-import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../../config.ts';
 import { CutroomError, ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -15,6 +15,15 @@ export interface SlackApp {
   mode: 'http' | 'socket';
   /** How files are read with the bot token. */
   files: SlackFilesOptions;
+  /** The bot token's client for uploads, whose timeout covers a whole render's body (the app's covers 30 s). */
+  uploadClient: webApi.WebClient;
+}
+
+export interface SlackAppTimeouts {
+  /** The most one upload (files.uploadV2, body included) may take. @defaultValue 600000 */
+  uploadTimeoutMs?: number;
+  /** A file download with no byte for this long fails. @defaultValue 30000 */
+  downloadIdleTimeoutMs?: number;
 }
 
 /**
@@ -22,7 +31,11 @@ export interface SlackApp {
  * queue, and a 429 is waited out by the consumer), with `auth.test` already passed.
  * @throws CutroomError config_invalid when neither a signing secret nor an app token is set, or Slack rejects the token.
  */
-export async function createSlackApp(slack: SlackConfig, logger: Logger): Promise<SlackApp> {
+export async function createSlackApp(
+  slack: SlackConfig,
+  logger: Logger,
+  timeouts: SlackAppTimeouts = {},
+): Promise<SlackApp> {
   if (!slack.appToken && !slack.signingSecret) {
     throw new CutroomError(
       ErrorCode.ConfigInvalid,
@@ -45,17 +58,24 @@ export async function createSlackApp(slack: SlackConfig, logger: Logger): Promis
       logger: slackLogger,
       installerOptions: { clientOptions: { slackApiUrl: apiUrl, timeout: 30_000 } },
     });
+  // The client's timeout covers a request's whole body, so uploads get a client of their own with a long one.
+  const clientOptions = {
+    slackApiUrl: apiUrl,
+    retryConfig: { retries: 0 },
+    timeout: 30_000,
+    rejectRateLimitedCalls: true,
+  };
   const app = new App({
     token: slack.botToken,
     receiver,
     logger: slackLogger,
-    clientOptions: {
-      slackApiUrl: apiUrl,
-      retryConfig: { retries: 0 },
-      timeout: 30_000,
-      rejectRateLimitedCalls: true,
-    },
+    clientOptions,
     deferInitialization: true,
+  });
+  const uploadClient = new webApi.WebClient(slack.botToken, {
+    ...clientOptions,
+    logger: slackLogger,
+    timeout: timeouts.uploadTimeoutMs ?? 600_000,
   });
   try {
     await app.init();
@@ -75,7 +95,9 @@ export async function createSlackApp(slack: SlackConfig, logger: Logger): Promis
       client: app.client,
       botToken: slack.botToken,
       extraHosts: apiUrl ? [new URL(apiUrl).hostname] : [],
+      idleTimeoutMs: timeouts.downloadIdleTimeoutMs,
     },
+    uploadClient,
   };
 }
 

@@ -55,7 +55,10 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
     });
   }
   const logger = options.logger.child({ platform: 'slack' });
-  const { app, http, mode, files } = await createSlackApp(slack, logger);
+  const { app, http, mode, files, uploadClient } = await createSlackApp(slack, logger, {
+    uploadTimeoutMs: config.transfers.uploadTimeoutMs,
+    downloadIdleTimeoutMs: config.transfers.downloadIdleTimeoutMs,
+  });
   const reaction = options.reaction ?? 'eyes';
   const core = new BotCore({
     platform: 'slack',
@@ -63,6 +66,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
     services,
     limits: config.limits,
     allowlist: { workspaces: slack.allowedTeams, channels: slack.allowedChannels },
+    admins: config.threadAdmins,
     acknowledge: async (request) => {
       if (!request.messageId) return;
       await app.client.reactions.add({
@@ -80,7 +84,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   });
   const deliveries = await services.startDeliveries(
     'slack',
-    createSlackSurface({ client: app.client, logger }),
+    createSlackSurface({ client: app.client, uploadClient, logger }),
     {
       statusIntervalMs: options.statusIntervalMs,
       logger,

@@ -1,10 +1,11 @@
 /** @module Slack files as IncomingFiles: metadata from the event or files.info, bytes downloaded with the bot token. */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { CutroomError, ErrorCode } from '../../errors.ts';
 import { allowlistedFetch } from '../shared/allowlisted-fetch.ts';
+import { IdleTimeout } from '../shared/idle-timeout.ts';
 import type { IncomingFile } from '../shared/ingest-attachments.ts';
 
 type WebClient = webApi.WebClient;
@@ -33,8 +34,8 @@ export interface SlackFilesOptions {
    * SLACK_API_URL, for tests and enterprise proxies).
    */
   extraHosts?: string[];
-  /** Per-request timeout of the download's response headers. @defaultValue 30000 */
-  timeoutMs?: number;
+  /** A download fails when nothing (no answer, no byte) arrives for this long. @defaultValue 30000 */
+  idleTimeoutMs?: number;
 }
 
 /** The largest file Slack takes (files.uploadV2); the worker fits renders to it. */
@@ -127,7 +128,12 @@ async function openSlackFile(
   }
   const url = file.url_private_download || file.url_private;
   if (!url) throw slackFileError(file, new Error('no download URL'));
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+  const idle = new IdleTimeout({ idleTimeoutMs: options.idleTimeoutMs ?? 30_000, signal });
+  const stalled = () =>
+    new CutroomError(ErrorCode.DownloadFailed, `download ${file.id}: ${idle.signal.reason?.message}`, {
+      userMessage: `Slack stopped sending "${name}": nothing arrived for ${Number(((options.idleTimeoutMs ?? 30_000) / 1000).toFixed(1))} s. Please try again.`,
+      retryable: true,
+    });
   let response: Response;
   try {
     // The token must never leave for a host that is not Slack, whatever an event or a redirect claims.
@@ -136,10 +142,12 @@ async function openSlackFile(
       allowHost: (host) => isTrustedHost(host, options.extraHosts ?? []),
       httpHosts: options.extraHosts,
       headers: { authorization: `Bearer ${options.botToken}` },
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: idle.signal,
     });
   } catch (error) {
+    idle.stop();
     if (signal?.aborted || error instanceof CutroomError) throw error;
+    if (idle.idled) throw stalled();
     throw new CutroomError(ErrorCode.DownloadFailed, `download ${file.id}: ${(error as Error).message}`, {
       userMessage: `I could not download "${name}" from Slack. Please try again.`,
       retryable: true,
@@ -149,6 +157,7 @@ async function openSlackFile(
   const contentType = response.headers.get('content-type') ?? '';
   // Without files:read Slack answers 200 with its sign-in page instead of the bytes.
   if (response.ok && /^text\/html/i.test(contentType) && !/^text\/html/i.test(file.mimetype ?? '')) {
+    idle.stop();
     await response.body?.cancel();
     throw new CutroomError(
       ErrorCode.MissingScope,
@@ -159,13 +168,14 @@ async function openSlackFile(
     );
   }
   if (!response.ok || !response.body) {
+    idle.stop();
     await response.body?.cancel();
     throw new CutroomError(ErrorCode.DownloadFailed, `download ${file.id}: HTTP ${response.status}`, {
       userMessage: `Slack refused the download of "${name}" (HTTP ${response.status}). Please upload it again.`,
       retryable: response.status >= 500,
     });
   }
-  return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  return idle.stream(response.body as WebReadableStream<Uint8Array>, stalled);
 }
 
 /**

@@ -21,13 +21,25 @@ interface MessageArgs {
 }
 
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
+  /** An ephemeral message in the thread: only `userId` sees it. */
+  const privately =
+    (thread: ThreadRef, userId: string) =>
+    async (text: string): Promise<void> => {
+      await app.client.chat.postEphemeral({
+        channel: thread.channelId,
+        user: userId,
+        thread_ts: thread.threadId,
+        text,
+      });
+    };
   const onMessage = async ({ event, body, context }: MessageArgs) => {
     const request = await toIncomingRequest(
       event,
       { eventId: String(body.event_id ?? ''), teamId: teamOf(body), botUserId: context.botUserId },
       deps.files,
     );
-    if (request) await deps.handle(request);
+    if (request)
+      await deps.handle({ ...request, replyPrivately: privately(request.thread, request.user.id) });
   };
   app.event('app_mention', onMessage);
   app.event('message', onMessage);
@@ -38,13 +50,16 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
     if (!where) return;
     const version = (action as { value?: string }).value ?? '';
     await deps.handle({
-      id: `slack:action:undo:${where.thread.channelId}:${where.messageTs}:${version}`,
+      // One undo per button and user: a double click undoes once, and a refused press does not block the starter's.
+      id: `slack:action:undo:${where.thread.channelId}:${where.messageTs}:${version}:${body.user.id}`,
       thread: where.thread,
       user: { id: body.user.id },
       text: 'undo',
       files: [],
       addressed: true,
       uploadLimitBytes: SLACK_UPLOAD_LIMIT_BYTES,
+      ...(Number(version) > 0 ? { version: Number(version) } : {}),
+      replyPrivately: privately(where.thread, body.user.id),
     });
   });
   app.action(SlackActions.Cancel, async ({ ack, body, action }) => {
@@ -53,13 +68,14 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
     const target = (action as { value?: string }).value;
     if (!where || !target) return;
     await deps.handle({
-      id: `slack:action:cancel:${target}`,
+      id: `slack:action:cancel:${target}:${body.user.id}`,
       thread: where.thread,
       user: { id: body.user.id },
       text: 'cancel',
       files: [],
       addressed: true,
       targetRequestId: target,
+      replyPrivately: privately(where.thread, body.user.id),
     });
   });
   app.error(async (error) => {

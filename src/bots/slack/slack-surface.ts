@@ -12,7 +12,21 @@ type WebClient = webApi.WebClient;
 
 export interface SlackSurfaceOptions {
   client: WebClient;
+  /** The client for files.uploadV2: the same token with a timeout long enough for a whole render's body. @defaultValue `client` */
+  uploadClient?: WebClient;
   logger: Logger;
+}
+
+/** Slack's limit on a section block's text; every message is posted as one (src/bots/slack/slack-blocks.ts). */
+export const SLACK_MAX_SECTION_CHARS = 3000;
+
+/**
+ * Slack's escaping for text in mrkdwn: with `&`, `<` and `>` escaped, `<!channel>`, `<!here>`, `<!everyone>`,
+ * `<@U…>`, `<!subteam^…>` and links show as written and ping no one. Plain `@channel` pings only with
+ * `link_names`, which cutroom never sets.
+ */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 // Errors no retry can fix: the bot was removed, the channel archived, the token revoked.
@@ -38,6 +52,7 @@ const PERMANENT_ERRORS = new Set([
  */
 export function createSlackSurface(options: SlackSurfaceOptions): ThreadSurface {
   const { client, logger } = options;
+  const uploadClient = options.uploadClient ?? client;
 
   async function call<T>(request: () => Promise<T>): Promise<T> {
     try {
@@ -65,6 +80,8 @@ export function createSlackSurface(options: SlackSurfaceOptions): ThreadSurface 
   return {
     strong: (text) => `*${text}*`,
     uploadCarriesActions: false,
+    maxTextChars: SLACK_MAX_SECTION_CHARS,
+    escapeText: escapeSlackText,
     async post(thread, message) {
       const response = await call(() =>
         client.chat.postMessage({
@@ -96,10 +113,10 @@ export function createSlackSurface(options: SlackSurfaceOptions): ThreadSurface 
     },
     async upload(thread, file, message) {
       await call(() =>
-        client.filesUploadV2({
+        uploadClient.filesUploadV2({
           channel_id: thread.channelId,
           thread_ts: thread.threadId,
-          file: createReadStream(file.path),
+          file: 'data' in file ? file.data : createReadStream(file.path),
           filename: file.name,
           title: file.name,
           initial_comment: message.text,

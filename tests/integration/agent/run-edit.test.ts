@@ -388,7 +388,8 @@ describe('runEdit with real Chromium and the OpenAI-compatible fake', { timeout:
     const v2 = await save('now add a title', second);
     expect(v2.number).toBe(2);
 
-    const afterUndo = await store.undo(thread);
+    const undone = await store.move(thread, { kind: 'undo' });
+    const afterUndo = undone.moved ? undone.version : undefined;
     expect(afterUndo?.number).toBe(1);
     expect((await store.latest(thread))?.script).toEqual([TRIM_CODE]);
 

@@ -165,14 +165,14 @@ describe('DeliveryConsumer', () => {
 
   it('drops a delivery at once when the handler says retrying cannot help', async () => {
     const deliveries = deliveryQueue();
-    let calls = 0;
+    const handled: Delivery[] = [];
     const failures: boolean[] = [];
     const consumer = new DeliveryConsumer({
       connection,
       prefix,
       platform: 'slack',
-      handler: async () => {
-        calls++;
+      handler: async (delivery) => {
+        handled.push(delivery);
         throw new CutroomError(ErrorCode.MissingScope, 'files:write missing');
       },
     });
@@ -182,7 +182,31 @@ describe('DeliveryConsumer', () => {
     await deliveries.enqueue(deliveryFor('no scope'));
     await waitUntil(() => failures.length === 1, { what: 'failure' });
     await new Promise((r) => setTimeout(r, 300));
-    expect(calls).toBe(1);
+    // One try, then (in the thread's turn) the notice that it will never be posted.
+    expect(handled.map((d) => d.kind)).toEqual(['message', 'error']);
+    expect(handled[1]).toMatchObject({ code: 'delivery_failed' });
     expect(failures).toEqual([true]);
+  });
+
+  it('tells the thread, once, when a delivery fails for good, in the turn of the dropped delivery', async () => {
+    const deliveries = new DeliveryQueue({ connection, prefix, attempts: 2, backoffMs: 20 });
+    closers.push(deliveries);
+    const tried: Delivery[] = [];
+    const { delivered } = await consume({
+      connection,
+      prefix,
+      handler: async (delivery) => {
+        tried.push(delivery);
+        if (delivery.kind === 'message') throw new Error('socket hang up');
+      },
+    });
+    await deliveries.enqueue(deliveryFor('the answer'));
+    await waitUntil(() => delivered.length === 1, { what: 'the failure notice' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tried.map((d) => d.kind)).toEqual(['message', 'message', 'error']);
+    expect(delivered[0]).toMatchObject({ kind: 'error', code: 'delivery_failed' });
+    expect(delivered[0]?.kind === 'error' && delivered[0].text).toMatch(
+      /could not post my reply here \(socket hang up\)/,
+    );
   });
 });

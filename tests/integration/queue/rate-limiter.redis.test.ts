@@ -25,6 +25,14 @@ describe('RateLimiter', () => {
     await redis.close();
   });
 
+  it('gives a refunded request’s slot back to the user and the channel', async () => {
+    const limiter = new RateLimiter({ redis: connection, prefix, userLimit: 1, channelLimit: 1 });
+    const subject = { thread, userId: 'U1', requestId: 'answered' };
+    expect(await limiter.consume(subject)).toEqual({ allowed: true });
+    await limiter.refund(subject);
+    expect(await limiter.consume({ ...subject, requestId: 'next' })).toEqual({ allowed: true });
+  });
+
   it('refuses a user over the hourly limit, saying when to try again', async () => {
     const limiter = new RateLimiter({ redis: connection, prefix, userLimit: 2, channelLimit: 0 });
     const now = 1_000_000_000;

@@ -65,10 +65,15 @@ describe('RedisThreadStore', () => {
     expect(await store.list(thread)).toHaveLength(1);
   });
 
-  it('undo returns the previous version and never reuses a dropped number', async () => {
+  it('undo makes the previous version current, keeps the undone one, and never reuses its number', async () => {
     await store.append(thread, draft('one'));
     await store.append(thread, draft('two'));
-    expect((await store.undo(thread))?.prompt).toBe('one');
+    expect(await store.move(thread, { kind: 'undo' })).toMatchObject({
+      moved: true,
+      version: { prompt: 'one' },
+    });
+    expect((await store.latest(thread))?.prompt).toBe('one');
+    expect((await store.list(thread)).map((v) => v.prompt)).toEqual(['one', 'two']);
     expect((await store.append(thread, draft('three'))).number).toBe(3);
   });
 
@@ -76,16 +81,47 @@ describe('RedisThreadStore', () => {
     await store.append(thread, draft('one'));
     await store.append(thread, draft('two'));
     await store.append(thread, draft('three'));
-    expect((await store.undo(thread, { requestId: 'u1' }))?.prompt).toBe('two');
-    expect((await store.undo(thread, { requestId: 'u1' }))?.prompt).toBe('two');
-    expect(await store.list(thread)).toHaveLength(2);
+    const first = await store.move(thread, { kind: 'undo' }, { requestId: 'u1' });
+    const again = await store.move(thread, { kind: 'undo' }, { requestId: 'u1' });
+    expect(again).toEqual(first);
+    expect((await store.latest(thread))?.prompt).toBe('two');
   });
 
-  it('refuses to undo in a thread without versions, with nothing_to_undo', async () => {
-    await expect(store.undo(thread)).rejects.toMatchObject({
-      code: 'nothing_to_undo',
-      userMessage: 'There is nothing to undo in this thread yet.',
+  it('redoes what was undone, until a new version makes nothing redoable', async () => {
+    await store.append(thread, draft('one'));
+    await store.append(thread, draft('two'));
+    await store.move(thread, { kind: 'undo' });
+    expect(await store.move(thread, { kind: 'redo' })).toMatchObject({ version: { number: 2 } });
+    expect(await store.move(thread, { kind: 'redo' })).toEqual({ moved: false, reason: 'nothing_to_redo' });
+    await store.move(thread, { kind: 'undo' });
+    await store.append(thread, draft('three'));
+    expect(await store.move(thread, { kind: 'redo' })).toEqual({ moved: false, reason: 'nothing_to_redo' });
+  });
+
+  it('goes back to any version by number, and undo then returns to where the thread was', async () => {
+    for (const prompt of ['one', 'two', 'three']) await store.append(thread, draft(prompt));
+    expect(await store.move(thread, { kind: 'goto', number: 1 })).toMatchObject({
+      version: { prompt: 'one' },
     });
+    expect((await store.latest(thread))?.number).toBe(1);
+    expect(await store.move(thread, { kind: 'undo' })).toMatchObject({ version: { number: 3 } });
+    expect(await store.move(thread, { kind: 'goto', number: 9 })).toEqual({
+      moved: false,
+      reason: 'no_such_version',
+    });
+  });
+
+  it('refuses to move in a thread without versions, or before its first', async () => {
+    expect(await store.move(thread, { kind: 'undo' })).toEqual({ moved: false, reason: 'no_versions' });
+    await store.append(thread, draft('one'));
+    expect(await store.move(thread, { kind: 'undo' })).toEqual({ moved: false, reason: 'nothing_before' });
+  });
+
+  it('remembers who started the thread and who sent each request', async () => {
+    await store.claim(thread, 'r1', 'U1');
+    await store.claim(thread, 'r2', 'U2');
+    expect(await store.starter(thread)).toBe('U1');
+    expect(await store.requester(thread, 'r2')).toBe('U2');
   });
 
   it('keeps the thread’s clips in upload order, each once, apart from its versions', async () => {
@@ -113,8 +149,8 @@ describe('RedisThreadStore', () => {
   it('remembers which threads the bot owns and each thread’s latest request', async () => {
     expect(await store.owns(thread)).toBe(false);
     expect(await store.latestRequest(thread)).toBeUndefined();
-    await store.claim(thread, 'discord:1');
-    await store.claim(thread, 'discord:2');
+    await store.claim(thread, 'discord:1', 'U1');
+    await store.claim(thread, 'discord:2', 'U1');
     expect(await store.owns(thread)).toBe(true);
     expect(await store.latestRequest(thread)).toBe('discord:2');
     expect(await store.owns({ ...thread, threadId: 'T9' })).toBe(false);
@@ -154,7 +190,7 @@ describe('RedisThreadStore', () => {
 
   it('lets a thread’s versions, clips, question, ownership and artifacts expire together after its last activity', async () => {
     const short = new RedisThreadStore({ redis: connection, prefix, lifetimeMs: 1500 });
-    await short.claim(thread, 'discord:1');
+    await short.claim(thread, 'discord:1', 'U1');
     await short.addClips(thread, [clip('a')]);
     await short.append(thread, draft('one'));
     await short.setPendingQuestion(thread, {
@@ -176,6 +212,8 @@ describe('RedisThreadStore', () => {
     expect(await short.clips(thread)).toEqual([]);
     expect(await short.latestRequest(thread)).toBeUndefined();
     expect(await short.pendingQuestion(thread)).toBeUndefined();
+    expect(await short.expired(thread)).toBe(true);
+    expect(await short.expired({ ...thread, threadId: 'never-seen' })).toBe(false);
   });
 
   it('refreshes the whole thread’s lifetime on activity', async () => {
@@ -188,7 +226,7 @@ describe('RedisThreadStore', () => {
 
   it('keeps a thread for ever when the lifetime is 0', async () => {
     const forever = new RedisThreadStore({ redis: connection, prefix, lifetimeMs: 0 });
-    await forever.claim(thread, 'discord:1');
+    await forever.claim(thread, 'discord:1', 'U1');
     await forever.append(thread, draft('one'));
     expect(await connection.pttl(forever.keys.thread(thread).versions)).toBe(-1);
     expect(await connection.pttl(forever.keys.thread(thread).owner)).toBe(-1);

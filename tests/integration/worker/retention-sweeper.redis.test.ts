@@ -45,13 +45,13 @@ describe('startRetentionSweeper', () => {
   it('deletes a thread’s files when its state expires, and keeps an active thread’s old files', async () => {
     // A lifetime of one second stands in for 30 days: both rules read the same number.
     const threads = new RedisThreadStore({ redis: connection, prefix: uniquePrefix(), lifetimeMs: 1000 });
-    await threads.claim(quiet, 'slack:Ev1');
+    await threads.claim(quiet, 'slack:Ev1', 'U1');
     await oldFile(uploadKey(quiet, 'slack:Ev1', 0, 'a.mp4'));
     await oldFile(renderKey(quiet, 'slack:Ev1'));
     await oldFile(uploadKey(busy, 'slack:Ev2', 0, 'b.mp4'));
 
     await waitUntil(async () => !(await threads.owns(quiet)), { what: 'the quiet thread’s state to expire' });
-    await threads.claim(busy, 'slack:Ev3');
+    await threads.claim(busy, 'slack:Ev3', 'U1');
 
     const sweeper = startRetentionSweeper({ store, threads, logger: createSilentLogger() });
     await sweeper.close();

@@ -22,7 +22,7 @@ function config(extra: Record<string, string> = {}) {
 }
 
 describe('registerCommands', () => {
-  it('registers /edit globally with a required prompt and clip and three optional clips', async () => {
+  it('registers /edit globally with a prompt, four clips and the thread commands as an action with a version', async () => {
     const lines: string[] = [];
     const result = await registerCommands({
       config: config({ DISCORD_APPLICATION_ID: fake.applicationId }),
@@ -38,11 +38,13 @@ describe('registerCommands', () => {
     }[];
     expect(command.name).toBe('edit');
     expect(command.options.map((o) => [o.name, o.type, Boolean(o.required)])).toEqual([
-      ['prompt', 3, true],
-      ['clip', 11, true],
+      ['prompt', 3, false],
+      ['clip', 11, false],
       ['clip2', 11, false],
       ['clip3', 11, false],
       ['clip4', 11, false],
+      ['action', 3, false],
+      ['version', 4, false],
     ]);
     expect(result.commands).toEqual([{ id: expect.any(String), name: 'edit' }]);
     expect(lines.join('\n')).toMatch(/globally/);

@@ -32,18 +32,31 @@ describe('LocalThreadStore', () => {
     expect((await store.latest(other))?.number).toBe(1);
   });
 
-  it('undo returns the previous version and keeps the undone one on disk', async () => {
+  it('undo makes the previous version current and keeps the undone one, whose number is not reused', async () => {
     const store = new LocalThreadStore(root);
     await store.append(thread, draft('a'));
     await store.append(thread, draft('b'));
-    expect((await store.undo(thread))?.prompt).toBe('a');
+    expect(await store.move(thread, { kind: 'undo' })).toMatchObject({ version: { prompt: 'a' } });
     expect((await store.latest(thread))?.prompt).toBe('a');
-    expect(await readdir(path.join(store.threadDir(thread), 'undone'))).toHaveLength(1);
+    expect(await store.list(thread)).toHaveLength(2);
     const again = await store.append(thread, draft('c'));
-    expect(again.number).toBe(2);
-    expect(await store.undo(thread)).toMatchObject({ prompt: 'a' });
-    expect(await store.undo(thread)).toBeUndefined();
-    expect(await store.undo(thread)).toBeUndefined();
+    expect(again.number).toBe(3);
+    expect(await store.move(thread, { kind: 'undo' })).toMatchObject({ version: { prompt: 'a' } });
+    expect(await store.move(thread, { kind: 'undo' })).toEqual({ moved: false, reason: 'nothing_before' });
+  });
+
+  it('redoes, goes back by number, and answers a repeated request the same', async () => {
+    const store = new LocalThreadStore(root);
+    for (const prompt of ['a', 'b', 'c']) await store.append(thread, draft(prompt));
+    await store.move(thread, { kind: 'undo' });
+    expect(await store.move(thread, { kind: 'redo' })).toMatchObject({ version: { number: 3 } });
+    expect(await store.move(thread, { kind: 'goto', number: 1 }, { requestId: 'g' })).toMatchObject({
+      version: { number: 1 },
+    });
+    expect(await store.move(thread, { kind: 'goto', number: 1 }, { requestId: 'g' })).toMatchObject({
+      version: { number: 1 },
+    });
+    expect(await store.move(thread, { kind: 'redo' })).toEqual({ moved: false, reason: 'nothing_to_redo' });
   });
 
   it('leaves no temporary files after writes', async () => {

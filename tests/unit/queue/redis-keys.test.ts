@@ -25,6 +25,7 @@ describe('RedisKeys', () => {
     const all = [
       ...Object.values(keys.thread(thread)),
       keys.threadLock(thread),
+      keys.threadTombstone(thread),
       keys.workspaceUploadLimit('discord', 'G1'),
       keys.eventSeen('slack:Ev1'),
       keys.cancelChannel(),

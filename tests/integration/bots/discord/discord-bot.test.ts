@@ -255,13 +255,14 @@ describe('Discord bot', () => {
       requestId: job.id,
       file: render,
       text: 'Trimmed to the best second and added a title.',
-      version: 1,
+      version: 2,
       durationSeconds: 2,
     });
-    const result = await messageWith(h, threadId, /Version 1/);
+    const result = await messageWith(h, threadId, /Version 2/);
     expect(result.content).toContain('Trimmed to the best second');
     expect(result.files[0].data).toEqual(clip);
-    expect(JSON.stringify(result.components)).toContain(`cutroom:undo:${threadId}`);
+    // The button carries its version, so pressing it later still undoes to what this one was made from.
+    expect(JSON.stringify(result.components)).toContain(`cutroom:undo:${threadId}:2`);
     const post = h.fake.calls.find(
       (c) => c.path === `/api/v10/channels/${threadId}/messages` && c.files.length > 0,
     );
@@ -376,10 +377,10 @@ describe('Discord bot', () => {
     const press = h.fake.pressButton({
       user: alice,
       message: resultMessage,
-      customId: `cutroom:undo:${threadId}`,
+      customId: `cutroom:undo:${threadId}:3`,
     });
     const after = await waitForJobs(h, 4);
-    expect(after.find((j) => j.id === `discord:${press.id}`)).toMatchObject({ kind: 'undo' });
+    expect(after.find((j) => j.id === `discord:${press.id}`)).toMatchObject({ kind: 'undo', version: 3 });
   });
 
   it('gives a thread reply the upload limit the /edit interaction reported, else Discord’s default', async () => {

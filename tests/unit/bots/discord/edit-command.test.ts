@@ -7,7 +7,11 @@ describe('ButtonIds', () => {
       action: 'cancel',
       target: 'discord:123',
     });
-    expect(ButtonIds.parse(ButtonIds.undo('456'))).toEqual({ action: 'undo', target: '456' });
+    expect(ButtonIds.parse(ButtonIds.undo('456', 3))).toEqual({ action: 'undo', target: '456', version: 3 });
+  });
+
+  it('reads an Undo button posted before buttons carried their version', () => {
+    expect(ButtonIds.parse('cutroom:undo:456')).toEqual({ action: 'undo', target: '456' });
   });
 
   it('ignores buttons that are not cutroom’s', () => {

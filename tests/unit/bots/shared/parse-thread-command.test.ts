@@ -13,11 +13,27 @@ describe('parseThreadCommand', () => {
     expect(parseThreadCommand(text)).toEqual({ kind: 'cancel' });
   });
 
+  it.each([
+    ['help', { kind: 'help' }],
+    ['<@U0CUTROOM> Help!', { kind: 'help' }],
+    ['status', { kind: 'status' }],
+    ['versions', { kind: 'versions' }],
+    ['redo', { kind: 'redo' }],
+    ['go back to version 1', { kind: 'goto', version: 1 }],
+    ['use v2', { kind: 'goto', version: 2 }],
+    ['back to v 3.', { kind: 'goto', version: 3 }],
+    ['show code', { kind: 'show_code' }],
+    ['show the code of version 2', { kind: 'show_code', version: 2 }],
+  ])('reads %j as a command', (text, command) => {
+    expect(parseThreadCommand(text)).toEqual(command);
+  });
+
   it('keeps a prompt that merely starts with a command word as an edit', () => {
     expect(parseThreadCommand('undo the zoom and make it brighter')).toEqual({
       kind: 'edit',
       prompt: 'undo the zoom and make it brighter',
     });
+    expect(parseThreadCommand('use v2 but with a title')).toMatchObject({ kind: 'edit' });
     expect(parseThreadCommand('stop the music at 5 s')).toEqual({
       kind: 'edit',
       prompt: 'stop the music at 5 s',

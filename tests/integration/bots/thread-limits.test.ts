@@ -1,0 +1,214 @@
+// Real discord.js and Slack WebClient against the protocol fakes (which refuse what the platforms refuse), real Redis:
+// long texts are cut to each platform's limit with the whole as a file, what the model wrote pings no one, and an
+// upload that fails for good ends the request as failed with a reply.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { webApi } from '@slack/bolt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startDiscordBot } from '../../../src/bots/discord/discord-bot.ts';
+import { createSlackSurface } from '../../../src/bots/slack/slack-surface.ts';
+import { loadConfig } from '../../../src/config.ts';
+import { DeliveryQueue } from '../../../src/deliveries/delivery-queue.ts';
+import type { Delivery } from '../../../src/deliveries/types.ts';
+import { createSilentLogger } from '../../../src/logger.ts';
+import type { Services } from '../../../src/open-services.ts';
+import type { ThreadRef } from '../../../src/queue/types.ts';
+import { DiscordFakeServer } from '../../fakes/discord-fake-server.ts';
+import { SlackFakeServer } from '../../fakes/slack-fake-server.ts';
+import { openTestServices, waitUntil } from '../../helpers/queue-fixtures.ts';
+import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
+
+const logger = createSilentLogger();
+let redis: TestRedis;
+let dataDir: string;
+let closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'cutroom-limits-'));
+});
+afterAll(async () => {
+  await redis?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  for (const close of closers.reverse()) await close().catch(() => {});
+  closers = [];
+});
+
+/** A summary the way a chatty model writes one: sentences, a mention it should not make, and more. */
+function longSummary(chars: number): string {
+  const sentence = 'Cut the intro to the first laugh, kept the toast, and added a title card. ';
+  return `@everyone <!channel> look: ${sentence.repeat(Math.ceil(chars / sentence.length))}`.slice(0, chars);
+}
+
+async function services(env: Record<string, string>): Promise<Services> {
+  const config = loadConfig(
+    { REDIS_URL: redis.url, CUTROOM_DATA_DIR: dataDir, ...env },
+    { readDotenv: false },
+  );
+  const opened = await openTestServices(config);
+  closers.push(() => opened.close());
+  return opened;
+}
+
+/** A result delivery for `requestId` with a render in the artifact store, as a worker enqueues it. */
+async function resultOf(
+  s: Services,
+  thread: ThreadRef,
+  requestId: string,
+  text: string,
+  version = 1,
+): Promise<Delivery> {
+  const file = await s.artifacts.write(
+    `threads/test/${requestId.replace(':', '_')}.mp4`,
+    Buffer.from('mp4 bytes'),
+    {
+      name: 'cutroom.mp4',
+      mimeType: 'video/mp4',
+    },
+  );
+  return { kind: 'result', thread, requestId, file, text, version, durationSeconds: 12 };
+}
+
+describe('Discord', () => {
+  it('posts the MP4 of a 2500-character summary with a cut caption and the whole summary as a file, pinging no one', async () => {
+    const fake = await DiscordFakeServer.start();
+    closers.push(() => fake.close());
+    const s = await services({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl });
+    const bot = await startDiscordBot({
+      config: loadConfig(
+        {
+          REDIS_URL: redis.url,
+          CUTROOM_DATA_DIR: dataDir,
+          DISCORD_TOKEN: fake.token,
+          DISCORD_API_URL: fake.apiUrl,
+        },
+        { readDotenv: false },
+      ),
+      logger,
+      services: s,
+    });
+    closers.push(() => bot.close());
+    const channelId = fake.guilds[0].channels[0].id;
+    const thread: ThreadRef = {
+      platform: 'discord',
+      workspaceId: fake.guilds[0].id,
+      channelId,
+      threadId: channelId,
+    };
+    const requestId = 'discord:long-summary';
+    const summary = longSummary(2500);
+    await s.deliveries.enqueue({ kind: 'status', thread, requestId, stage: 'editing', text: '' });
+    await s.deliveries.enqueue(await resultOf(s, thread, requestId, summary));
+
+    const file = await waitUntil(
+      () => fake.channelMessages(channelId).find((m) => m.files.some((f) => f.name.endsWith('.txt'))),
+      { what: 'the full summary as a file' },
+    );
+    const messages = fake.channelMessages(channelId);
+    const video = messages.find((m) => m.files.some((f) => f.name === 'cutroom.mp4'));
+    expect(video?.content.length).toBeLessThanOrEqual(2000);
+    expect(video?.content).toMatch(/^\*\*Version 1\*\* · 12 s\n@everyone <!channel> look: Cut the intro/);
+    expect(video?.content).toContain('(cut: the full text is in the file below)');
+    expect(file.files[0]?.data.toString('utf8')).toBe(summary);
+    expect(messages.indexOf(file)).toBeGreaterThan(messages.indexOf(video!));
+    await waitUntil(() => /Done/.test(messages[0]?.content ?? ''), { what: 'the status done' });
+    const posts = fake.calls.filter(
+      (c) => /^\/api\/v10\/channels\/\d+\/messages/.test(c.path) && c.method !== 'GET',
+    );
+    expect(posts.length).toBeGreaterThanOrEqual(3);
+    for (const post of posts) {
+      expect((post.body as { allowed_mentions?: unknown }).allowed_mentions).toMatchObject({ parse: [] });
+    }
+  });
+});
+
+describe('Slack', () => {
+  async function slackThread() {
+    const fake = await new SlackFakeServer().start();
+    closers.push(() => fake.close());
+    const s = await services({});
+    const client = new webApi.WebClient(fake.botToken, {
+      slackApiUrl: fake.apiUrl,
+      retryConfig: { retries: 0 },
+    });
+    const consumer = await s.startDeliveries('slack', createSlackSurface({ client, logger }), {
+      logger,
+      statusIntervalMs: 50,
+    });
+    closers.push(() => consumer.close());
+    const thread: ThreadRef = {
+      platform: 'slack',
+      workspaceId: 'T1',
+      channelId: 'C1',
+      threadId: fake.nextTs(),
+    };
+    return { fake, s, thread };
+  }
+
+  it("cuts a long summary to a section's 3000 characters, escapes its mentions and posts the whole as a file", async () => {
+    const { fake, s, thread } = await slackThread();
+    const requestId = 'slack:long-summary';
+    const summary = longSummary(3500);
+    await s.deliveries.enqueue(await resultOf(s, thread, requestId, summary));
+    const full = await fake.waitFor(
+      () => fake.uploads.find((u) => u.filename.endsWith('.txt') && u.completedAt),
+      {
+        what: 'the full summary as a file',
+      },
+    );
+    const video = fake.uploads.find((u) => u.filename === 'cutroom.mp4');
+    expect(video?.initialComment?.length).toBeLessThanOrEqual(3000);
+    expect(video?.initialComment).toMatch(/^\*Version 1\* · 12 s\n@everyone &lt;!channel&gt; look: /);
+    expect(full.bytes.toString('utf8')).toBe(summary);
+  });
+
+  it('escapes every mention in a reply the model wrote', async () => {
+    const { fake, s, thread } = await slackThread();
+    const reply: Delivery = {
+      kind: 'reply',
+      thread,
+      requestId: 'slack:reply',
+      text: 'It is 12 s long. <!here> <@U0ALL> <!subteam^S123|@editors> <!everyone>',
+      question: false,
+    };
+    await s.deliveries.enqueue(reply);
+    const posted = await fake.waitFor(() =>
+      fake.botMessages(thread.threadId).find((m) => /12 s long/.test(m.text)),
+    );
+    expect(posted.text).toBe(
+      'It is 12 s long. &lt;!here&gt; &lt;@U0ALL&gt; &lt;!subteam^S123|@editors&gt; &lt;!everyone&gt;',
+    );
+    expect(JSON.stringify(posted.blocks)).not.toMatch(/<[!@]/);
+  });
+
+  it('ends the status as failed with a reply saying what to do when the upload fails for good', async () => {
+    const { fake, s, thread } = await slackThread();
+    const requestId = 'slack:upload-fails';
+    // Attempts short for the test; the consumer's last one is what counts.
+    const deliveries = new DeliveryQueue({
+      connection: s.redis,
+      prefix: s.prefix,
+      attempts: 2,
+      backoffMs: 20,
+    });
+    closers.push(() => deliveries.close());
+    await s.deliveries.enqueue({ kind: 'status', thread, requestId, stage: 'uploading', text: '' });
+    await fake.waitFor(() => fake.botMessages(thread.threadId)[0], { what: 'the status' });
+    fake.failNext(
+      'files.completeUploadExternal',
+      { kind: 'error', error: 'internal_error' },
+      { kind: 'error', error: 'internal_error' },
+    );
+    await deliveries.enqueue(await resultOf(s, thread, requestId, 'Kept the toast.', 3));
+    const notice = await fake.waitFor(() =>
+      fake.botMessages(thread.threadId).find((m) => /could not post version 3/.test(m.text)),
+    );
+    expect(notice.text).toMatch(/internal_error.*say `use v3` to post it again/);
+    const [status] = fake.botMessages(thread.threadId);
+    expect(status?.text).toMatch(/Failed/);
+    expect(fake.uploads.filter((u) => u.completedAt)).toEqual([]);
+  });
+});

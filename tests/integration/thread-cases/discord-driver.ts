@@ -1,0 +1,110 @@
+/** @module The thread cases' driver for Discord: the whole Discord stack (real discord.js, worker, Redis) against the Discord fake. */
+import type { FakeMessage, FakeUser } from '../../fakes/discord-fake-server.ts';
+import {
+  DISCORD_STACK_AGENT_MODEL,
+  DISCORD_STACK_VISION_MODEL,
+  startDiscordStack,
+} from '../../helpers/discord-stack.ts';
+import type { CaseThread, CaseUser, ThreadDriver, ThreadPost } from './thread-driver.ts';
+import { pollUntil } from './thread-driver.ts';
+
+const ADMIN_ROLE = '500000000000000009';
+const USERS: Record<CaseUser, FakeUser> = {
+  alice: { id: '400000000000000001', username: 'alice' },
+  bob: { id: '400000000000000002', username: 'bob' },
+  // An admin by role, as a server would configure it.
+  admin: { id: '400000000000000003', username: 'admin', roles: [ADMIN_ROLE] },
+};
+
+/** Starts the Discord stack; `clip` is the bytes every attached clip carries. `env` adds configuration. */
+export async function startDiscordDriver(options: {
+  redisUrl: string;
+  clip: Buffer;
+  env?: Record<string, string>;
+}): Promise<ThreadDriver> {
+  const stack = await startDiscordStack({
+    redisUrl: options.redisUrl,
+    env: { CUTROOM_THREAD_ADMINS: ADMIN_ROLE, ...options.env },
+  });
+  const { discord } = stack;
+
+  function clips(count: number) {
+    return Array.from({ length: count }, (_, i) =>
+      discord.addAttachment(`clip-${i + 1}.mp4`, options.clip, 'video/mp4'),
+    );
+  }
+
+  function threadOf(id: string): CaseThread {
+    return {
+      ref: {
+        platform: 'discord',
+        workspaceId: discord.guilds[0].id,
+        channelId: stack.channelId,
+        threadId: id,
+      },
+      async reply(text, { as = 'alice', clips: count = 0 } = {}) {
+        discord.sendUserMessage({ user: USERS[as], channelId: id, content: text, attachments: clips(count) });
+      },
+      async press(post, kind, { as = 'alice' } = {}) {
+        const message = discord.messages.get(post.id);
+        const customId = message && customIds(message).find((c) => c.startsWith(`cutroom:${kind}:`));
+        if (!message || !customId) throw new Error(`post ${post.id} has no ${kind} button`);
+        discord.pressButton({ user: USERS[as], message, customId });
+      },
+      posts: () =>
+        discord
+          .channelMessages(id)
+          .filter((m) => m.author.id === discord.botUser.id && !m.ephemeral)
+          .map(postOf),
+      privateReplies: () =>
+        discord
+          .channelMessages(id)
+          .filter((m) => m.ephemeral)
+          .map((m) => m.content),
+    };
+  }
+
+  return {
+    platform: 'discord',
+    llm: stack.llm,
+    agentModel: DISCORD_STACK_AGENT_MODEL,
+    visionModel: DISCORD_STACK_VISION_MODEL,
+    services: stack.services,
+    async start(prompt, { as = 'alice', clips: count = 1 } = {}) {
+      const before = new Set(discord.threads(stack.channelId).map((t) => t.id));
+      discord.sendEditCommand({ user: USERS[as], prompt, clips: clips(count) });
+      const thread = await discord.waitUntil(
+        () => discord.threads(stack.channelId).find((t) => !before.has(t.id)),
+        { what: 'a new thread' },
+      );
+      return threadOf(thread.id);
+    },
+    waitForPost(thread, match, { seen = [], timeoutMs = 60_000, what = 'a post' } = {}) {
+      const old = new Set(seen.map((p) => `${p.id}\n${p.text}`));
+      return pollUntil(() => thread.posts().find((p) => !old.has(`${p.id}\n${p.text}`) && match(p)), {
+        timeoutMs,
+        what,
+        describe: () => `posts: ${JSON.stringify(thread.posts().map((p) => p.text))}`,
+      });
+    },
+    close: () => stack.close(),
+  };
+}
+
+function customIds(message: FakeMessage): string[] {
+  return [...JSON.stringify(message.components).matchAll(/"custom_id":"([^"]+)"/g)].map((m) => m[1]);
+}
+
+function postOf(message: FakeMessage): ThreadPost {
+  return {
+    id: message.id,
+    text: message.content,
+    files: message.files.map((f) => f.name),
+    file: message.files[0]?.data,
+    buttons: customIds(message).flatMap((id): ThreadPost['buttons'] => {
+      const undo = /^cutroom:undo:\d+:(\d+)$/.exec(id);
+      if (undo) return [{ kind: 'undo' as const, version: Number(undo[1]) }];
+      return id.startsWith('cutroom:cancel:') ? [{ kind: 'cancel' as const }] : [];
+    }),
+  };
+}

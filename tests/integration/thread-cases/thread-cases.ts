@@ -1,0 +1,177 @@
+/**
+ * @module The thread behaviours every chat platform must show, written once and run against each platform's fake
+ * (`slack.test.ts`, `discord.test.ts`), so the two bots cannot drift.
+ *
+ * How to add a case:
+ * 1. Write it below as `it('<behaviour>', async () => { … })` inside `describeThreadCases`, using only the
+ *    `ThreadDriver` (`driver.start`, `thread.reply`, `thread.press`, `thread.posts`, `thread.privateReplies`,
+ *    `driver.waitForPost`) and the scripting helpers of `thread-driver.ts` (`scriptEdit`, `scriptAnswer`). Script the
+ *    model before the message that makes the bot call it; the fake answers in order.
+ * 2. Start a thread of its own (`driver.start`) unless it builds on the shared three-version thread of the first
+ *    `describe` (cases there run in order and may move its current version; say so in the case).
+ * 3. Keep it cheap: each render costs seconds of real Chromium on two cores. Prefer an answer or a command to a new
+ *    render, and never wait on a fixed sleep longer than the render a case must prove absent.
+ * 4. A platform difference belongs in the drivers (`slack-driver.ts`, `discord-driver.ts`), never in a case.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CaseThread, ThreadDriver, ThreadPost } from './thread-driver.ts';
+import { renders, scriptAnswer, scriptEdit, trimCode, undoButtonOf } from './thread-driver.ts';
+
+const isVersionPost = (n: number) => (p: ThreadPost) =>
+  p.files.some((f) => /\.mp4$/i.test(f)) && new RegExp(`Version ${n}\\b`).test(p.text.replace(/[*]/g, ''));
+
+/** Registers the cases against the driver `start` makes (one stack per file; closed after the last case). */
+export function describeThreadCases(start: () => Promise<ThreadDriver>): void {
+  let driver: ThreadDriver;
+
+  beforeAll(async () => {
+    driver = await start();
+  }, 120_000);
+  afterAll(async () => {
+    await driver?.close();
+  });
+  beforeEach(() => {
+    driver.llm.reset();
+  });
+
+  describe('a thread with three versions', () => {
+    let thread: CaseThread;
+
+    beforeAll(async () => {
+      scriptEdit(driver, trimCode(2), 'Kept the first two seconds.');
+      thread = await driver.start('keep the first two seconds');
+      await driver.waitForPost(thread, isVersionPost(1), { what: 'version 1', timeoutMs: 120_000 });
+      scriptEdit(driver, trimCode(1), 'Cut it to one second.');
+      await thread.reply('make it one second');
+      await driver.waitForPost(thread, isVersionPost(2), { what: 'version 2', timeoutMs: 120_000 });
+      scriptEdit(driver, trimCode(1.5), 'Now one and a half seconds.');
+      await thread.reply('make it one and a half seconds');
+      await driver.waitForPost(thread, isVersionPost(3), { what: 'version 3', timeoutMs: 120_000 });
+    }, 360_000);
+
+    it('answers "thanks!" with one short reply and no new render, for one model call', async () => {
+      scriptAnswer(driver, 'Glad you like it!');
+      const calls = driver.llm.chatRequests.length;
+      const seen = thread.posts();
+      const rendersBefore = renders(thread).length;
+      await thread.reply('thanks!');
+      await driver.waitForPost(thread, (p) => p.text.includes('Glad you like it!'), { seen });
+      // A render takes seconds here; an answer that was going to render would have posted its status by now.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(renders(thread)).toHaveLength(rendersBefore);
+      const made = driver.llm.chatRequests.slice(calls);
+      expect(made).toHaveLength(1);
+      // The model could have edited: it had the tools and chose to answer.
+      expect(made[0].tools.map((t) => t.function.name)).toContain('render');
+    });
+
+    it('answers help with what the bot does and two example requests', async () => {
+      const calls = driver.llm.chatRequests.length;
+      const seen = thread.posts();
+      await thread.reply('help');
+      const help = await driver.waitForPost(thread, (p) => /Commands:/.test(p.text), { seen });
+      expect(help.text).toMatch(/edit video/i);
+      expect(help.text.match(/^• "/gm)).toHaveLength(2);
+      expect(driver.llm.chatRequests).toHaveLength(calls);
+    });
+
+    it('lists the versions with their requests, the current one marked', async () => {
+      const calls = driver.llm.chatRequests.length;
+      const seen = thread.posts();
+      await thread.reply('versions');
+      const list = await driver.waitForPost(thread, (p) => /Versions in this thread/.test(p.text), { seen });
+      expect(list.text).toMatch(/v1 .*keep the first two seconds/);
+      expect(list.text).toMatch(/v2 .*make it one second/);
+      expect(list.text).toMatch(/v3 .*one and a half seconds.*current/);
+      expect(driver.llm.chatRequests).toHaveLength(calls);
+    });
+
+    it('goes back to version 1 and posts its render again (moves the shared thread to v1)', async () => {
+      const seen = thread.posts();
+      await thread.reply('go back to version 1');
+      const back = await driver.waitForPost(thread, (p) => /Back to version 1/.test(p.text), { seen });
+      expect(back.files.some((f) => /\.mp4$/.test(f))).toBe(true);
+      expect((await driver.services.threads.latest(thread.ref))?.number).toBe(1);
+    });
+
+    it('undoes to the version an older result was made from when its Undo button is pressed', async () => {
+      // The thread is at v1 now; v3's button goes back to v2 (what v3 was made from), not to before v1.
+      const button = undoButtonOf(thread, 3);
+      expect(button).toBeDefined();
+      const seen = thread.posts();
+      await thread.press(button as ThreadPost, 'undo');
+      const back = await driver.waitForPost(thread, (p) => /Back to version 2/.test(p.text), { seen });
+      expect(back.files.some((f) => /\.mp4$/.test(f))).toBe(true);
+      expect((await driver.services.threads.latest(thread.ref))?.number).toBe(2);
+    });
+
+    it('refuses an undo by someone who did not start the thread, privately', async () => {
+      const button = undoButtonOf(thread, 2) as ThreadPost;
+      await thread.press(button, 'undo', { as: 'bob' });
+      await expect
+        .poll(() => thread.privateReplies('bob').join('\n'), { timeout: 20_000 })
+        .toMatch(/only the person who started this thread/);
+      expect((await driver.services.threads.latest(thread.ref))?.number).toBe(2);
+    });
+  });
+
+  it('refuses a cancel by another user privately, and lets the starter cancel', async () => {
+    // The model takes a while to answer, so the run is still going when the buttons are pressed.
+    driver.llm.enqueueFor(driver.agentModel, { content: 'Still thinking.', delayMs: 8000 });
+    const thread = await driver.start('make a teaser');
+    const status = await driver.waitForPost(thread, (p) => p.buttons.some((b) => b.kind === 'cancel'), {
+      what: 'a status with a Cancel button',
+    });
+    await thread.press(status, 'cancel', { as: 'bob' });
+    await expect
+      .poll(() => thread.privateReplies('bob').join('\n'), { timeout: 20_000 })
+      .toMatch(/only the person who started this thread/);
+    await thread.press(status, 'cancel', { as: 'alice' });
+    await driver.waitForPost(thread, (p) => /Cancelled/.test(p.text), {
+      what: 'Cancelled',
+      timeoutMs: 30_000,
+    });
+  });
+
+  it('retries with the thread’s clips after a failed first request, without a new upload', async () => {
+    driver.llm.failNext({ status: 401, path: '/v1/chat/completions' });
+    const thread = await driver.start('keep the first second');
+    await driver.waitForPost(thread, (p) => p.text.startsWith('⚠️'), { what: 'the failure reply' });
+    scriptEdit(driver, trimCode(1), 'Kept the first second.');
+    await thread.reply('try again please');
+    const v1 = await driver.waitForPost(thread, isVersionPost(1), { what: 'version 1', timeoutMs: 120_000 });
+    expect(v1.text).toContain('Kept the first second.');
+    expect(await driver.services.threads.clips(thread.ref)).toHaveLength(1);
+  });
+
+  it('posts the MP4 of a 3500-character summary with a cut caption and the whole summary as a file', async () => {
+    const sentence = 'Cut the intro to the first laugh, kept the toast and added a title card. ';
+    const summary = `@everyone <!channel> ${sentence.repeat(50)}`.slice(0, 3500);
+    scriptEdit(driver, trimCode(1), summary);
+    const thread = await driver.start('keep the first second');
+    const v1 = await driver.waitForPost(thread, isVersionPost(1), { what: 'version 1', timeoutMs: 120_000 });
+    // Over every platform's limit (Discord 2000, a Slack section 3000): the fakes refuse what the platforms refuse.
+    expect(v1.text.length).toBeLessThanOrEqual(3000);
+    expect(v1.text).toContain('(cut: the full text is in the file below)');
+    const whole = await driver.waitForPost(thread, (p) => p.files.some((f) => f.endsWith('.txt')), {
+      what: 'the whole summary as a file',
+    });
+    expect(whole.file?.toString('utf8')).toBe(summary);
+  });
+
+  it('tells a reply after the thread expired to upload the clips again', async () => {
+    // A first request with clips that changes nothing is nudged once to edit; the model answers again.
+    scriptAnswer(driver, 'Hello!');
+    scriptAnswer(driver, 'Hello!');
+    const thread = await driver.start('hi there');
+    await driver.waitForPost(thread, (p) => p.text.includes('Hello!'), { what: 'the answer' });
+    // What the lifetime does after CUTROOM_RETENTION_DAYS: the thread's state is gone, its tombstone stays.
+    const { redis, threads } = driver.services;
+    await redis.del(...Object.values(threads.keys.thread(thread.ref)));
+    const seen = thread.posts();
+    await thread.reply('can you make it shorter?');
+    const calls = driver.llm.chatRequests.length;
+    await driver.waitForPost(thread, (p) => /clips have expired, upload them again/.test(p.text), { seen });
+    expect(driver.llm.chatRequests).toHaveLength(calls);
+  });
+}

@@ -1,0 +1,109 @@
+/** @module The platform-neutral view of a chat thread the thread cases drive: start, reply, press, read. */
+import type { Services } from '../../../src/open-services.ts';
+import type { ThreadRef } from '../../../src/queue/types.ts';
+import {
+  type OpenAiFakeServer,
+  textReply,
+  toolCallReply,
+  verdictReply,
+} from '../../fakes/openai-fake-server.ts';
+
+/** Someone in the workspace; each driver maps these onto its platform's user ids. */
+export type CaseUser = 'alice' | 'bob' | 'admin';
+
+/** One thing the bot posted in the thread: a message (maybe edited since) or an uploaded file with its caption. */
+export interface ThreadPost {
+  /** Stable while the post exists (a status message keeps its id through edits). */
+  id: string;
+  text: string;
+  /** Uploaded files' names, e.g. `cutroom.mp4`, `preview-1.jpg`, `cutroom-v2.js`. */
+  files: string[];
+  /** The bytes of the first file, when there is one. */
+  file?: Buffer;
+  /** Buttons under it: what they do and, for Undo, the version they carry. */
+  buttons: { kind: 'undo' | 'cancel'; version?: number }[];
+}
+
+/** A thread the bot works in. */
+export interface CaseThread {
+  ref: ThreadRef;
+  /** A plain reply in the thread (no mention), optionally with clips. */
+  reply(text: string, options?: { as?: CaseUser; clips?: number }): Promise<void>;
+  /** Presses a button of `post` as `as` (default alice). */
+  press(post: ThreadPost, kind: 'undo' | 'cancel', options?: { as?: CaseUser }): Promise<void>;
+  /** Everything the bot posted in the thread that everyone sees, oldest first. */
+  posts(): ThreadPost[];
+  /** What the bot told only `user` in this thread (Slack ephemerals, Discord ephemeral interaction replies). */
+  privateReplies(user: CaseUser): string[];
+}
+
+/** One platform's stack (bot, worker, fakes) as the cases see it. */
+export interface ThreadDriver {
+  platform: 'slack' | 'discord';
+  /** The OpenAI-compatible fake; script `agentModel` and `visionModel`. */
+  llm: OpenAiFakeServer;
+  agentModel: string;
+  visionModel: string;
+  services: Services;
+  /** Starts a thread by addressing the bot with `clips` clips (0: none) and `prompt`, as `as` (default alice). */
+  start(prompt: string, options?: { as?: CaseUser; clips?: number }): Promise<CaseThread>;
+  /**
+   * Waits until the thread has a post not in `seen` (ids from an earlier `posts()`) matching `match`, re-checking
+   * as the fakes serve requests. The error names the thread's posts.
+   */
+  waitForPost(
+    thread: CaseThread,
+    match: (post: ThreadPost) => boolean,
+    options?: { seen?: ThreadPost[]; timeoutMs?: number; what?: string },
+  ): Promise<ThreadPost>;
+  close(): Promise<void>;
+}
+
+/** A short trim as the agent writes it: a 1–2 s cut of the first video. */
+export function trimCode(seconds: number): string {
+  return `composition.clear();
+const v = assets.find((a) => a.kind === 'video');
+const layer = await composition.add(new core.Layer({ mode: 'SEQUENTIAL' }));
+await layer.add(new core.VideoClip(v.source, { range: [0, ${seconds}] }));`;
+}
+
+/** Scripts one agent edit: code, check, render, caption. */
+export function scriptEdit(driver: ThreadDriver, code: string, summary: string): void {
+  driver.llm.enqueueFor(
+    driver.agentModel,
+    toolCallReply('run_code', { code }),
+    toolCallReply('visual_feedback', {}),
+    toolCallReply('render', {}),
+    textReply(summary),
+  );
+  driver.llm.enqueueFor(driver.visionModel, verdictReply('approve'));
+}
+
+/** Scripts an agent turn that only answers (no tool call): what a model does with "thanks!". */
+export function scriptAnswer(driver: ThreadDriver, text: string): void {
+  driver.llm.enqueueFor(driver.agentModel, textReply(text));
+}
+
+/** The posts carrying a render (an MP4). */
+export function renders(thread: CaseThread): ThreadPost[] {
+  return thread.posts().filter((p) => p.files.some((f) => /\.mp4$/i.test(f)));
+}
+
+/** The post holding the Undo button of version `version` (the result itself, or Slack's note after it). */
+export function undoButtonOf(thread: CaseThread, version: number): ThreadPost | undefined {
+  return thread.posts().find((p) => p.buttons.some((b) => b.kind === 'undo' && b.version === version));
+}
+
+/** Polls `check` (fakes notify on each request; a poll catches state changed elsewhere, e.g. Redis). */
+export async function pollUntil<T>(
+  check: () => T | undefined | false,
+  { timeoutMs, what, describe }: { timeoutMs: number; what: string; describe: () => string },
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${timeoutMs} ms waiting for ${what}; ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
