@@ -6,7 +6,7 @@ import {
   startDiscordStack,
 } from '../../helpers/discord-stack.ts';
 import type { CaseThread, CaseUser, ThreadDriver, ThreadPost } from './thread-driver.ts';
-import { pollUntil } from './thread-driver.ts';
+import { waitForThreadPost } from './thread-driver.ts';
 
 const ADMIN_ROLE = '500000000000000009';
 const USERS: Record<CaseUser, FakeUser> = {
@@ -79,14 +79,7 @@ export async function startDiscordDriver(options: {
       );
       return threadOf(thread.id);
     },
-    waitForPost(thread, match, { seen = [], timeoutMs = 60_000, what = 'a post' } = {}) {
-      const old = new Set(seen.map((p) => `${p.id}\n${p.text}`));
-      return pollUntil(() => thread.posts().find((p) => !old.has(`${p.id}\n${p.text}`) && match(p)), {
-        timeoutMs,
-        what,
-        describe: () => `posts: ${JSON.stringify(thread.posts().map((p) => p.text))}`,
-      });
-    },
+    waitForPost: waitForThreadPost,
     close: () => stack.close(),
   };
 }

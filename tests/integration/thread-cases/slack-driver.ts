@@ -7,7 +7,7 @@ import {
   startSlackStack,
 } from '../../helpers/slack-stack.ts';
 import type { CaseThread, CaseUser, ThreadDriver, ThreadPost } from './thread-driver.ts';
-import { pollUntil } from './thread-driver.ts';
+import { waitForThreadPost } from './thread-driver.ts';
 
 const CHANNEL = 'C0CASES';
 const USERS: Record<CaseUser, string> = { alice: 'U0ALICE', bob: 'U0BOB', admin: 'U0ADMIN' };
@@ -120,14 +120,7 @@ export async function startSlackDriver(options: {
       );
       return threadOf(message.ts);
     },
-    waitForPost(thread, match, { seen = [], timeoutMs = 60_000, what = 'a post' } = {}) {
-      const old = new Set(seen.map((p) => `${p.id}\n${p.text}`));
-      return pollUntil(() => thread.posts().find((p) => !old.has(`${p.id}\n${p.text}`) && match(p)), {
-        timeoutMs,
-        what,
-        describe: () => `posts: ${JSON.stringify(thread.posts().map((p) => p.text))}`,
-      });
-    },
+    waitForPost: waitForThreadPost,
     close: () => stack.close(),
   };
 }

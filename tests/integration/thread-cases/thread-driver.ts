@@ -94,8 +94,26 @@ export function undoButtonOf(thread: CaseThread, version: number): ThreadPost | 
   return thread.posts().find((p) => p.buttons.some((b) => b.kind === 'undo' && b.version === version));
 }
 
+/** What both drivers' `waitForPost` do: a post not seen before (by id and text) that matches. */
+export function waitForThreadPost(
+  thread: CaseThread,
+  match: (post: ThreadPost) => boolean,
+  {
+    seen = [],
+    timeoutMs = 60_000,
+    what = 'a post',
+  }: { seen?: ThreadPost[]; timeoutMs?: number; what?: string } = {},
+): Promise<ThreadPost> {
+  const old = new Set(seen.map((p) => `${p.id}\n${p.text}`));
+  return pollUntil(() => thread.posts().find((p) => !old.has(`${p.id}\n${p.text}`) && match(p)), {
+    timeoutMs,
+    what,
+    describe: () => `posts: ${JSON.stringify(thread.posts().map((p) => p.text))}`,
+  });
+}
+
 /** Polls `check` (fakes notify on each request; a poll catches state changed elsewhere, e.g. Redis). */
-export async function pollUntil<T>(
+async function pollUntil<T>(
   check: () => T | undefined | false,
   { timeoutMs, what, describe }: { timeoutMs: number; what: string; describe: () => string },
 ): Promise<T> {
