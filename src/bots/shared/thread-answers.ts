@@ -2,7 +2,7 @@
  * @module What the commands that need no model answer: `help`, `status`, `versions` and the replayable script
  * of `show code`, as plain text the same on every platform.
  */
-import type { EditRequest, Version } from '../../queue/types.ts';
+import type { AgentUsage, EditRequest, Version } from '../../queue/types.ts';
 
 export const HELP_TEXT = [
   'I edit video in this thread. Attach clips and say what you want, then reply to change the result. For example:',
@@ -24,12 +24,20 @@ function quoted(text: string, max = 80): string {
   return `“${line.length > max ? `${line.slice(0, max - 1)}…` : line}”`;
 }
 
-/** The thread's versions, oldest first, the current one marked. */
+/** What the agent spent on a version: "5 AI calls, 12.3k tokens". */
+function spent(usage: AgentUsage | undefined): string {
+  if (!usage || usage.llmCalls === 0) return '';
+  const tokens = usage.promptTokens + usage.completionTokens;
+  const amount = tokens >= 1000 ? `${(tokens / 1000).toFixed(1)}k` : String(tokens);
+  return ` · ${usage.llmCalls} AI call${usage.llmCalls === 1 ? '' : 's'}, ${amount} tokens`;
+}
+
+/** The thread's versions, oldest first, the current one marked, with what each cost. */
 export function versionsText(versions: Version[], current: number | undefined): string {
   if (versions.length === 0) return 'There is no version in this thread yet.';
   const lines = versions.map(
     (v) =>
-      `• v${v.number}${length(v.durationSeconds)} · ${quoted(v.prompt)}${v.number === current ? ' ← current' : ''}`,
+      `• v${v.number}${length(v.durationSeconds)} · ${quoted(v.prompt)}${spent(v.usage)}${v.number === current ? ' ← current' : ''}`,
   );
   return [
     'Versions in this thread:',
