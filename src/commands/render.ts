@@ -53,7 +53,10 @@ export async function render(opts: RenderCommandOptions): Promise<void> {
       .catch(refuse);
     // A script written by the agent may read assets[i].silences/shots/transcript: measure them as the agent did.
     const assets = await withInspectionsFor([code], ready, {
-      inspector: MediaInspector.fromConfig(config, { cacheDir: path.join(artifactsRoot, 'inspections'), logger }),
+      inspector: MediaInspector.fromConfig(config, {
+        cacheDir: path.join(artifactsRoot, 'inspections'),
+        logger,
+      }),
       logger,
     });
     await session.loadAssets(assets);
