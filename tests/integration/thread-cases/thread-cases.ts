@@ -116,6 +116,36 @@ export function describeThreadCases(start: () => Promise<ThreadDriver>): void {
         .toMatch(/only the person who started this thread/);
       expect((await driver.services.threads.latest(thread.ref))?.number).toBe(2);
     });
+
+    it('redoes what an undo took back (moves the shared thread to v1 and back to v2)', async () => {
+      let seen = thread.posts();
+      await thread.reply('undo');
+      await driver.waitForPost(thread, (p) => /Back to version 1/.test(p.text), { seen });
+      seen = thread.posts();
+      await thread.reply('redo');
+      const again = await driver.waitForPost(thread, (p) => /Version 2 again/.test(p.text), { seen });
+      expect(again.files.some((f) => /\.mp4$/.test(f))).toBe(true);
+      expect((await driver.services.threads.latest(thread.ref))?.number).toBe(2);
+    });
+
+    it('answers status with what runs in the thread and its current version, without the model', async () => {
+      const calls = driver.llm.chatRequests.length;
+      const seen = thread.posts();
+      await thread.reply('status');
+      const status = await driver.waitForPost(thread, (p) => /Current version: v2/.test(p.text), { seen });
+      expect(status.text).toMatch(/Nothing is running or queued/);
+      expect(driver.llm.chatRequests).toHaveLength(calls);
+    });
+
+    it('posts the current version’s replayable script as a file for show code', async () => {
+      const seen = thread.posts();
+      await thread.reply('show code');
+      const code = await driver.waitForPost(thread, (p) => p.files.includes('cutroom-v2.js'), { seen });
+      const script = code.file?.toString('utf8') ?? '';
+      const version = await driver.services.threads.latest(thread.ref);
+      for (const step of version?.script ?? []) expect(script).toContain(step.trim());
+      expect(script).toMatch(/cutroom render/);
+    });
   });
 
   it('refuses a cancel by another user privately, and lets the starter cancel', async () => {
