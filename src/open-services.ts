@@ -117,6 +117,7 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
           store: artifacts,
           redis,
           prefix,
+          onResultPosted: (thread, version, link) => threads.setVersionLink(thread, version, link),
         }),
       });
       const log = startOptions.logger;

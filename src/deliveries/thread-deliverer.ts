@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { CutroomError, ErrorCode, isCutroomError } from '../errors.ts';
 import type { ArtifactStore } from '../queue/artifact-store.ts';
 import { DEFAULT_PREFIX, RedisKeys } from '../queue/redis-keys.ts';
-import type { ArtifactRef } from '../queue/types.ts';
+import type { ArtifactRef, ThreadRef } from '../queue/types.ts';
 import type { DeliveryContext, DeliveryHandler } from './delivery-consumer.ts';
 import { type FittedText, fitText, type TextLimits } from './fit-text.ts';
 import { formatError, formatResult } from './format-result.ts';
@@ -31,6 +31,8 @@ export interface ThreadDelivererOptions {
   redis: Redis;
   /** @defaultValue 'cutroom' */
   prefix?: string;
+  /** Told where a version's render was posted (a link to the message), when the platform gives one. */
+  onResultPosted?: (thread: ThreadRef, version: number, link: string) => Promise<void>;
 }
 
 // A step done is remembered longer than any delivery is retried.
@@ -139,14 +141,16 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
     const key = (step: string) => `${context.jobId}:${step}`;
     await showUploading(delivery, file);
     try {
-      await once(key('upload'), () =>
-        surface.upload(
+      await once(key('upload'), async () => {
+        const link = await surface.upload(
           thread,
           file,
           { text: caption.text, actions: surface.uploadCarriesActions ? [undo] : [] },
           { idempotencyKey: key('upload') },
-        ),
-      );
+        );
+        // A link that cannot be kept costs the versions list one link, not the post.
+        if (link) await options.onResultPosted?.(thread, version, link).catch(() => {});
+      });
     } catch (error) {
       if (!isCutroomError(error) || error.code !== ErrorCode.UploadTooLarge) throw error;
       await once(key('too-large'), () =>

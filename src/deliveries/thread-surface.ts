@@ -40,11 +40,11 @@ export interface ThreadSurface {
   post(thread: ThreadRef, message: OutgoingMessage, options: PostOptions): Promise<string>;
   /** Replaces a message's text and buttons. @returns false when the message no longer exists. */
   update(thread: ThreadRef, messageId: string, message: OutgoingMessage): Promise<boolean>;
-  /** Uploads a file into the thread with `message` as its caption. */
+  /** Uploads a file into the thread with `message` as its caption. @returns a link to it, when the platform gives one. */
   upload(
     thread: ThreadRef,
     file: OutgoingFile,
     message: OutgoingMessage,
     options: PostOptions,
-  ): Promise<void>;
+  ): Promise<string | undefined>;
 }

@@ -55,6 +55,8 @@ export interface ThreadKeys {
   starter: string;
   /** Hash: request id → the user who sent it (who may cancel that run). */
   requesters: string;
+  /** Hash: version number → a link to the message its render was posted in (what `versions` lists). */
+  links: string;
 }
 
 /**
@@ -83,6 +85,7 @@ export class RedisKeys {
       redo: `${base}:redo`,
       starter: `${base}:starter`,
       requesters: `${base}:requesters`,
+      links: `${base}:links`,
     };
   }
 

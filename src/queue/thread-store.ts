@@ -49,6 +49,7 @@ const THREAD_KEY_ORDER = [
   'redo',
   'starter',
   'requesters',
+  'links',
 ] as const satisfies readonly (keyof ThreadKeys)[];
 
 // ARGV[1] is the lifetime in ms ('0': keep). Every script that writes thread state ends in touch(),
@@ -170,6 +171,13 @@ touch()
 return 1
 `;
 
+// KEYS[15] is links (THREAD_KEY_ORDER); ARGV[2] the version number, ARGV[3] the link.
+const SET_LINK_SCRIPT = `${TOUCH}
+redis.call('HSET', KEYS[15], ARGV[2], ARGV[3])
+touch()
+return 1
+`;
+
 const SET_UPLOAD_LIMIT_SCRIPT = `${TOUCH}
 redis.call('SET', KEYS[8], ARGV[2])
 touch()
@@ -274,6 +282,17 @@ export class RedisThreadStore implements ThreadState {
       ...clips.map((clip) => JSON.stringify(clip)),
     );
     return items.map((json) => JSON.parse(json) as StoredAsset);
+  }
+
+  /** Remembers where a version's render was posted, for the `versions` list. */
+  async setVersionLink(thread: ThreadRef, version: number, link: string): Promise<void> {
+    await this.run(SET_LINK_SCRIPT, thread, String(version), link);
+  }
+
+  /** Version number → link to the message its render was posted in, for the versions posted so far. */
+  async versionLinks(thread: ThreadRef): Promise<Map<number, string>> {
+    const links = await this.redis.hgetall(this.keys.thread(thread).links);
+    return new Map(Object.entries(links).map(([version, link]) => [Number(version), link]));
   }
 
   async pendingQuestion(thread: ThreadRef): Promise<PendingQuestion | undefined> {

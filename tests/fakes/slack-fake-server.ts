@@ -420,7 +420,15 @@ export class SlackFakeServer {
             completedAt: Date.now(),
           });
         }
-        return { ok: true, files: files.map(({ id, title }) => ({ id, title })) };
+        // Slack answers with the whole file object; cutroom reads its permalink.
+        return {
+          ok: true,
+          files: files.map(({ id, title }) => ({
+            id,
+            title,
+            permalink: `https://fake-workspace.slack.com/files/${id}/${encodeURIComponent(title ?? id)}`,
+          })),
+        };
       }
       case 'apps.connections.open':
         return { ok: true, url: `${this.baseUrl.replace('http', 'ws')}/socket` };

@@ -49,11 +49,13 @@ export class RecordingSurface implements ThreadSurface {
     return true;
   }
 
-  async upload(thread: ThreadRef, file: OutgoingFile, message: OutgoingMessage): Promise<void> {
+  async upload(thread: ThreadRef, file: OutgoingFile, message: OutgoingMessage): Promise<string> {
     const refusal = this.refuseNextUploadAs;
     this.refuseNextUploadAs = undefined;
     if (refusal) throw refusal;
-    this.messages.push({ ...message, id: randomUUID(), threadId: thread.threadId, edits: 0, file });
+    const id = randomUUID();
+    this.messages.push({ ...message, id, threadId: thread.threadId, edits: 0, file });
+    return `https://chat.example/${thread.threadId}/${id}`;
   }
 
   delete(messageId: string): void {

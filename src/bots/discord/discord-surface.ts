@@ -122,7 +122,7 @@ export function createDiscordSurface(options: DiscordSurfaceOptions): ThreadSurf
       const data = 'data' in file ? file.data : await readFile(file.path);
       try {
         // Through the upload client: its timeout covers the whole body, which the shared client's 15 s would not.
-        await uploadRest.post(Routes.channelMessages(channel.id), {
+        const posted = (await uploadRest.post(Routes.channelMessages(channel.id), {
           body: {
             content: message.text,
             components: componentsFor(message.actions, thread).map((row) => row.toJSON()),
@@ -131,7 +131,10 @@ export function createDiscordSurface(options: DiscordSurfaceOptions): ThreadSurf
             allowed_mentions: NO_MENTIONS_API,
           },
           files: [{ name: file.name, data, contentType: file.mimeType }],
-        });
+        })) as { id?: string };
+        return posted.id
+          ? `https://discord.com/channels/${thread.workspaceId ?? '@me'}/${channel.id}/${posted.id}`
+          : undefined;
       } catch (error) {
         if (!isApiError(error, RESTJSONErrorCodes.RequestEntityTooLarge)) throw error;
         throw new CutroomError(ErrorCode.UploadTooLarge, `discord refused ${file.size} bytes as too large`, {

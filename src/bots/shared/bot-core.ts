@@ -265,7 +265,8 @@ export class BotCore {
       return;
     }
     if (command.kind === 'versions') {
-      await this.reply(request, versionsText(await threads.list(thread), current?.number));
+      const [versions, links] = await Promise.all([threads.list(thread), threads.versionLinks(thread)]);
+      await this.reply(request, versionsText(versions, current?.number, links));
       return;
     }
     const version = command.version

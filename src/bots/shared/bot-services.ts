@@ -25,6 +25,7 @@ export interface BotServices {
     | 'requester'
     | 'latest'
     | 'list'
+    | 'versionLinks'
   >;
   /** Absent: no request limits. */
   rateLimiter?: Pick<RateLimiter, 'consume'>;

@@ -32,12 +32,16 @@ function spent(usage: AgentUsage | undefined): string {
   return ` · ${usage.llmCalls} AI call${usage.llmCalls === 1 ? '' : 's'}, ${amount} tokens`;
 }
 
-/** The thread's versions, oldest first, the current one marked, with what each cost. */
-export function versionsText(versions: Version[], current: number | undefined): string {
+/** The thread's versions, oldest first, the current one marked, with what each cost and where it was posted. */
+export function versionsText(
+  versions: Version[],
+  current: number | undefined,
+  links: ReadonlyMap<number, string> = new Map(),
+): string {
   if (versions.length === 0) return 'There is no version in this thread yet.';
   const lines = versions.map(
     (v) =>
-      `• v${v.number}${length(v.durationSeconds)} · ${quoted(v.prompt)}${spent(v.usage)}${v.number === current ? ' ← current' : ''}`,
+      `• v${v.number}${length(v.durationSeconds)} · ${quoted(v.prompt)}${spent(v.usage)}${v.number === current ? ' ← current' : ''}${links.has(v.number) ? ` · ${links.get(v.number)}` : ''}`,
   );
   return [
     'Versions in this thread:',

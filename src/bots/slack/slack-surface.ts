@@ -112,7 +112,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): ThreadSurface 
       }
     },
     async upload(thread, file, message) {
-      await call(() =>
+      const result = await call(() =>
         uploadClient.filesUploadV2({
           channel_id: thread.channelId,
           thread_ts: thread.threadId,
@@ -122,6 +122,14 @@ export function createSlackSurface(options: SlackSurfaceOptions): ThreadSurface 
           initial_comment: message.text,
         }),
       );
+      return permalinkOf(result);
     },
   };
+}
+
+/** The shared file's permalink from files.uploadV2's answer (one completeUploadExternal answer per file). */
+function permalinkOf(result: unknown): string | undefined {
+  const uploads = (result as { files?: { files?: { permalink?: unknown }[] }[] } | undefined)?.files;
+  const permalink = uploads?.[0]?.files?.[0]?.permalink;
+  return typeof permalink === 'string' ? permalink : undefined;
 }

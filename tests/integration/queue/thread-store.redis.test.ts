@@ -156,6 +156,17 @@ describe('RedisThreadStore', () => {
     expect(await store.owns({ ...thread, threadId: 'T9' })).toBe(false);
   });
 
+  it('remembers where each version was posted', async () => {
+    await store.setVersionLink(thread, 1, 'https://chat.example/1');
+    await store.setVersionLink(thread, 2, 'https://chat.example/2');
+    expect(await store.versionLinks(thread)).toEqual(
+      new Map([
+        [1, 'https://chat.example/1'],
+        [2, 'https://chat.example/2'],
+      ]),
+    );
+  });
+
   it('keeps the agent’s pending question until it is answered', async () => {
     const question = { requestId: 'discord:2', conversation: { asked: 'Which title?' } };
     await store.setPendingQuestion(thread, question);

@@ -75,7 +75,7 @@ export function describeThreadCases(start: () => Promise<ThreadDriver>): void {
       expect(driver.llm.chatRequests).toHaveLength(calls);
     });
 
-    it('lists the versions with their requests and what each cost, the current one marked', async () => {
+    it('lists the versions with their requests, what each cost and a link to each, the current one marked', async () => {
       const calls = driver.llm.chatRequests.length;
       const seen = thread.posts();
       await thread.reply('versions');
@@ -83,9 +83,12 @@ export function describeThreadCases(start: () => Promise<ThreadDriver>): void {
       expect(list.text).toMatch(/v1 .*keep the first two seconds/);
       expect(list.text).toMatch(/v2 .*make it one second/);
       expect(list.text).toMatch(/v3 .*one and a half seconds.*current/);
-      for (const line of list.text.split('\n').filter((l) => /^• v\d/.test(l))) {
-        expect(line).toMatch(/\d+ AI calls?, [\d.]+k? tokens/);
-      }
+      const lines = list.text.split('\n').filter((l) => /^• v\d/.test(l));
+      for (const line of lines) expect(line).toMatch(/\d+ AI calls?, [\d.]+k? tokens/);
+      // Each version links to the message its render was posted in.
+      const links = lines.map((line) => line.match(/https:\/\/\S+/)?.[0]);
+      expect(links.every(Boolean)).toBe(true);
+      expect(new Set(links).size).toBe(lines.length);
       expect(driver.llm.chatRequests).toHaveLength(calls);
     });
 
