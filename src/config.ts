@@ -81,6 +81,10 @@ const EnvSchema = z.object({
   CUTROOM_VISION_MODEL: optionalString,
   CUTROOM_EMBEDDING_MODEL: optionalString,
   REDIS_URL: url,
+  CUTROOM_REDIS_PREFIX: optionalString.refine(
+    (v) => v === undefined || /^[A-Za-z0-9_-]{1,32}$/.test(v),
+    'must be 1–32 letters, digits, "-" or "_" (it begins every Redis key)',
+  ),
   CHROMIUM_PATH: optionalString,
   BROWSER_WS_ENDPOINT: list,
   CUTROOM_BROWSER_TOKEN: optionalString,
@@ -141,6 +145,8 @@ export interface Config {
   http: { port: number; host: string; dashboardToken?: string; metricsToken?: string };
   logLevel: string;
   redisUrl?: string;
+  /** Begins every queue and key in Redis, so deployments (staging, production) can share one Redis. */
+  redisPrefix?: string;
   openai: {
     apiKey?: string;
     baseURL?: string;
@@ -272,6 +278,7 @@ export function loadConfig(
     },
     logLevel: e.CUTROOM_LOG_LEVEL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.CUTROOM_REDIS_PREFIX,
     openai: {
       apiKey: e.OPENAI_API_KEY,
       baseURL: e.OPENAI_BASE_URL,

@@ -56,7 +56,7 @@ export interface Services {
 export interface OpenServicesOptions {
   config: Config;
   logger: Logger;
-  /** Key prefix of every queue and key (tests pass a unique one). @defaultValue 'cutroom' */
+  /** Key prefix of every queue and key (tests pass a unique one). @defaultValue CUTROOM_REDIS_PREFIX, else 'cutroom' */
   prefix?: string;
 }
 
@@ -65,7 +65,7 @@ const DAY_MS = 24 * 3600 * 1000;
 /** Connects to REDIS_URL (or starts an embedded redis-server), checks its settings and builds the services. */
 export async function openServices(options: OpenServicesOptions): Promise<Services> {
   const { config, logger } = options;
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const prefix = options.prefix ?? config.redisPrefix ?? DEFAULT_PREFIX;
   let embeddedRedis: EmbeddedRedis | undefined;
   let redisUrl = config.redisUrl;
   if (!redisUrl) {

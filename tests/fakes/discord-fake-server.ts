@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { type SlowLink, sendOverSlowLink } from './slow-link.ts';
 
 export interface FakeUser {
   id: string;
@@ -45,9 +46,13 @@ export interface FakeMessage {
   nonce?: string;
   /** How many times the message was edited after it was created. */
   edits: number;
+  /** Every text the message has shown, oldest first (an edit of its content adds one). */
+  history: string[];
   thread?: { id: string; name: string };
   /** Sent with the ephemeral flag (64): only the interaction's user sees it. */
   ephemeral?: boolean;
+  /** The user an ephemeral message was shown to: the interaction's. */
+  shownTo?: string;
 }
 
 export interface FakeChannel {
@@ -144,9 +149,10 @@ export class DiscordFakeServer {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
-  private readonly cdn = new Map<string, { data: Buffer; contentType: string }>();
+  private readonly cdn = new Map<string, { data: Buffer; contentType: string; link?: SlowLink }>();
   private readonly failures: InjectedFailure[] = [];
   private readonly interactionChannels = new Map<string, string>();
+  private readonly interactionUsers = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
   private sequence = 0;
   private nextId = 300000000000000000n;
@@ -195,10 +201,10 @@ export class DiscordFakeServer {
   }
 
   /** Serves bytes from the fake CDN and returns the attachment object Discord would send. */
-  addAttachment(filename: string, data: Buffer, contentType?: string): FakeAttachment {
+  addAttachment(filename: string, data: Buffer, contentType?: string, link?: SlowLink): FakeAttachment {
     const id = this.id();
     const path = `/cdn/attachments/${id}/${encodeURIComponent(filename)}`;
-    this.cdn.set(path, { data, contentType: contentType ?? 'application/octet-stream' });
+    this.cdn.set(path, { data, contentType: contentType ?? 'application/octet-stream', link });
     return {
       id,
       filename,
@@ -287,6 +293,9 @@ export class DiscordFakeServer {
     channelId?: string;
     prompt?: string;
     clips?: FakeAttachment[];
+    /** `/edit action:<action> [version:N]`, a thread command. */
+    action?: string;
+    version?: number;
     attachmentSizeLimit?: number;
   }): { id: string; token: string } {
     const guildId = options.guildId ?? this.guilds[0].id;
@@ -297,6 +306,9 @@ export class DiscordFakeServer {
     const clips = options.clips ?? [];
     const commandOptions: unknown[] = [];
     if (options.prompt !== undefined) commandOptions.push({ name: 'prompt', type: 3, value: options.prompt });
+    if (options.action !== undefined) commandOptions.push({ name: 'action', type: 3, value: options.action });
+    if (options.version !== undefined)
+      commandOptions.push({ name: 'version', type: 4, value: options.version });
     clips.forEach((clip, i) => {
       commandOptions.push({ name: names[i], type: 11, value: clip.id });
     });
@@ -343,15 +355,17 @@ export class DiscordFakeServer {
   }): FakeMessage {
     const channel = this.channels.get(options.channelId);
     const guildId = channel?.guild_id ?? this.guilds[0].id;
+    const content = options.mentionBot ? `<@${this.botUser.id}> ${options.content}` : options.content;
     const message: FakeMessage = {
       id: this.id(),
       channel_id: options.channelId,
-      content: options.mentionBot ? `<@${this.botUser.id}> ${options.content}` : options.content,
+      content,
       author: options.user,
       attachments: options.attachments ?? [],
       components: [],
       files: [],
       edits: 0,
+      history: [content],
     };
     this.messages.set(message.id, message);
     this.dispatch('MESSAGE_CREATE', {
@@ -399,6 +413,7 @@ export class DiscordFakeServer {
     attachmentSizeLimit?: number,
   ) {
     const channel = this.channels.get(channelId);
+    this.interactionUsers.set(token, user.id);
     return {
       id,
       token,
@@ -581,7 +596,8 @@ export class DiscordFakeServer {
       });
       if (!file) return json(res, 404, { message: 'Unknown attachment', code: 0 });
       res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.data.length) });
-      res.end(file.data);
+      if (file.link) sendOverSlowLink(res, file.data, file.link);
+      else res.end(file.data);
       return;
     }
     const { body, files } = await this.readBody(req);
@@ -704,7 +720,8 @@ export class DiscordFakeServer {
         const data = (body.data ?? {}) as Record<string, unknown>;
         // A deferred ephemeral reply stays ephemeral when its original is edited later.
         if (isEphemeral(data)) this.ephemeralTokens.add(token);
-        if (body.type === 4 && channelId) this.createMessage(channelId, data, files, token);
+        if (body.type === 4 && channelId)
+          this.createMessage(channelId, data, files, { token, original: true });
         return [204, undefined];
       },
     ],
@@ -723,7 +740,7 @@ export class DiscordFakeServer {
         }
         if (method !== 'PATCH') return [405, { message: '405: Method Not Allowed', code: 0 }];
         if (message) this.editMessage(message, body, files);
-        else message = this.createMessage(channelId, body, files, token);
+        else message = this.createMessage(channelId, body, files, { token, original: true });
         return [200, this.toApiMessage(message)];
       },
     ],
@@ -733,7 +750,7 @@ export class DiscordFakeServer {
       ([, , token], { body, files }) => {
         const channelId = this.interactionChannels.get(token);
         if (!channelId) return [404, { message: 'Unknown Webhook', code: 10015 }];
-        return [200, this.toApiMessage(this.createMessage(channelId, body, files))];
+        return [200, this.toApiMessage(this.createMessage(channelId, body, files, { token }))];
       },
     ],
     [
@@ -800,24 +817,28 @@ export class DiscordFakeServer {
     channelId: string,
     body: Record<string, unknown>,
     files: FakeUploadedFile[],
-    originalToken?: string,
+    interaction?: { token: string; original?: boolean },
   ): FakeMessage {
+    const originalToken = interaction?.original ? interaction.token : undefined;
+    const ephemeral = isEphemeral(body) || (originalToken && this.ephemeralTokens.has(originalToken));
+    const shownTo = ephemeral && interaction ? this.interactionUsers.get(interaction.token) : undefined;
     const nonce = body.enforce_nonce ? String(body.nonce ?? '') : '';
     const same = nonce ? this.channelMessages(channelId).find((m) => m.nonce === nonce) : undefined;
     if (same) return same;
+    const content = String(body.content ?? '');
     const message: FakeMessage = {
       id: this.id(),
       channel_id: channelId,
       ...(nonce ? { nonce } : {}),
-      content: String(body.content ?? ''),
+      content,
+      history: [content],
       author: this.botUser,
       attachments: [],
       components: (body.components as unknown[]) ?? [],
       files,
       edits: 0,
-      ...(isEphemeral(body) || (originalToken && this.ephemeralTokens.has(originalToken))
-        ? { ephemeral: true }
-        : {}),
+      ...(ephemeral ? { ephemeral: true } : {}),
+      ...(shownTo ? { shownTo } : {}),
     };
     message.attachments = this.attachmentsFor(files);
     this.messages.set(message.id, message);
@@ -827,7 +848,10 @@ export class DiscordFakeServer {
   }
 
   private editMessage(message: FakeMessage, body: Record<string, unknown>, files: FakeUploadedFile[]): void {
-    if (body.content !== undefined) message.content = String(body.content ?? '');
+    if (body.content !== undefined) {
+      message.content = String(body.content ?? '');
+      message.history.push(message.content);
+    }
     if (body.components !== undefined) message.components = (body.components as unknown[]) ?? [];
     if (files.length > 0) {
       message.files = files;

@@ -487,7 +487,7 @@ export class OpenAiFakeServer {
     const answer = typeof responder === 'function' ? await responder(recorded) : responder;
     if ('fault' in answer) return this.sendFault(req, path, body, res, answer.fault);
     const { delayMs, ...transcription } = answer;
-    if (delayMs) await sleep(delayMs);
+    if (delayMs) await sleep(delayMs, res);
     this.reply(req, path, body, res, 200, { task: 'transcribe', ...transcription });
   }
 
@@ -506,7 +506,7 @@ export class OpenAiFakeServer {
     res: ServerResponse,
     fault: FakeFault,
   ): Promise<void> {
-    if (fault.delayMs) await sleep(fault.delayMs);
+    if (fault.delayMs) await sleep(fault.delayMs, res);
     const retryAfterMs = fault.retryAfterMs === undefined ? 1 : fault.retryAfterMs;
     if (retryAfterMs !== null) res.setHeader('retry-after-ms', String(retryAfterMs));
     this.reply(req, path, body, res, fault.status, {
@@ -540,7 +540,7 @@ export class OpenAiFakeServer {
     }
     const answer = typeof responder === 'function' ? await responder(request) : responder;
     if ('fault' in answer) return this.sendFault(req, path, request.body, res, answer.fault);
-    if (answer.delayMs) await sleep(answer.delayMs);
+    if (answer.delayMs) await sleep(answer.delayMs, res);
     if (res.destroyed) return;
 
     const toolCalls = (answer.toolCalls ?? []).map((call) => ({
@@ -765,6 +765,13 @@ function sendJson(res: ServerResponse, status: number, payload: unknown): void {
   res.end(JSON.stringify(payload));
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms` before answering, or less when the client hangs up first (as a real server stops working on it). */
+function sleep(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

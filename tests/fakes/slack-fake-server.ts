@@ -3,6 +3,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { type SlowLink, sendOverSlowLink } from './slow-link.ts';
 
 /** One Web API call as the fake received it. */
 export interface SlackFakeCall {
@@ -23,6 +24,8 @@ export interface SlackFakeMessage {
   blocks?: unknown;
   files?: SlackFakeFile[];
   edits: number;
+  /** Every text the message has shown, oldest first (`chat.update` adds one). */
+  history: string[];
 }
 
 export interface SlackFakeFile {
@@ -58,6 +61,8 @@ export interface AddFileOptions {
   checkFileInfo?: boolean;
   /** Claimed size in the file object (defaults to the real byte length). */
   claimedSize?: number;
+  /** Serve the bytes slowly, maybe going silent part way. */
+  link?: SlowLink;
 }
 
 export type SlackFakeFailure =
@@ -101,7 +106,10 @@ export class SlackFakeServer {
   readonly reactions: { channel: string; timestamp: string; name: string }[] = [];
   readonly fileDownloads: { fileId: string; authorized: boolean }[] = [];
   readonly socketAcks: { envelope_id: string; payload?: unknown }[] = [];
-  private readonly files = new Map<string, { file: SlackFakeFile; bytes: Buffer; loginPage: boolean }>();
+  private readonly files = new Map<
+    string,
+    { file: SlackFakeFile; bytes: Buffer; loginPage: boolean; link?: SlowLink }
+  >();
   private readonly failures = new Map<string, SlackFakeFailure[]>();
   /** Messages only one user sees (chat.postEphemeral), in order. */
   readonly ephemerals: { channel: string; user: string; thread_ts?: string; text: string }[] = [];
@@ -181,13 +189,25 @@ export class SlackFakeServer {
       url_private: `${this.baseUrl}${path}`,
       url_private_download: `${this.baseUrl}${path}?download=1`,
     };
-    this.files.set(id, { file, bytes: options.bytes, loginPage: options.loginPage ?? false });
+    this.files.set(id, {
+      file,
+      bytes: options.bytes,
+      loginPage: options.loginPage ?? false,
+      link: options.link,
+    });
     return options.checkFileInfo ? { id, file_access: 'check_file_info' } : file;
   }
 
   /** Stores a user message (e.g. an earlier upload in a thread) for conversations.replies. */
-  addMessage(message: Omit<SlackFakeMessage, 'ts' | 'edits'> & { ts?: string }): SlackFakeMessage {
-    const stored: SlackFakeMessage = { ...message, ts: message.ts ?? this.nextTs(), edits: 0 };
+  addMessage(
+    message: Omit<SlackFakeMessage, 'ts' | 'edits' | 'history'> & { ts?: string },
+  ): SlackFakeMessage {
+    const stored: SlackFakeMessage = {
+      ...message,
+      ts: message.ts ?? this.nextTs(),
+      edits: 0,
+      history: [message.text],
+    };
     this.messages.push(stored);
     return stored;
   }
@@ -371,6 +391,7 @@ export class SlackFakeServer {
         message.text = args.text ?? message.text;
         message.blocks = args.blocks ? JSON.parse(args.blocks) : message.blocks;
         message.edits += 1;
+        message.history.push(message.text);
         return { ok: true, channel: args.channel, ts: args.ts, text: message.text };
       }
       case 'chat.postEphemeral': {
@@ -457,7 +478,8 @@ export class SlackFakeServer {
       'content-type': entry.file.mimetype,
       'content-length': String(entry.bytes.length),
     });
-    res.end(entry.bytes);
+    if (entry.link) sendOverSlowLink(res, entry.bytes, entry.link);
+    else res.end(entry.bytes);
   }
 
   private async handleUpload(id: string, req: IncomingMessage, raw: Buffer, res: ServerResponse) {

@@ -1,8 +1,12 @@
-/** @module Test helper: spawns tests/helpers/edit-worker-process.ts as a real child process and waits for it to be ready. */
+/**
+ * @module Test helper: runs an edit worker as a real child process and waits until it says it is ready — either
+ * tests/helpers/edit-worker-process.ts (a sleeping processor) or the real `cutroom worker` command.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
-const ENTRY = path.join(import.meta.dirname, 'edit-worker-process.ts');
+const SLEEPING_WORKER = path.join(import.meta.dirname, 'edit-worker-process.ts');
+const CLI = path.resolve(import.meta.dirname, '../../bin/cutroom.js');
 
 export interface ChildWorker {
   child: ChildProcess;
@@ -12,18 +16,40 @@ export interface ChildWorker {
   kill(): Promise<void>;
 }
 
-export async function spawnChildWorker(env: Record<string, string>): Promise<ChildWorker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** The worker of tests/helpers/edit-worker-process.ts, configured by its `TEST_*` variables. */
+export function spawnChildWorker(env: Record<string, string>): Promise<ChildWorker> {
+  return spawnUntilReady(['--import', 'tsx', SLEEPING_WORKER], { env: { ...process.env, ...env } });
+}
+
+/**
+ * `cutroom worker` as an operator runs it, configured only by `env` (nothing inherited but PATH and HOME, so the
+ * test's own environment cannot leak in) and started in `cwd`, where it would read a `.env`.
+ */
+export function spawnCutroomWorker(env: Record<string, string>, cwd: string): Promise<ChildWorker> {
+  return spawnUntilReady([CLI, 'worker'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...env },
+    cwd,
   });
+}
+
+async function spawnUntilReady(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<ChildWorker> {
+  const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child worker not ready in 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => {
+      kill().finally(() => reject(new Error(`child worker not ready in 30 s: ${stderr}`)));
+    }, 30_000);
     child.stdout?.on('data', (c: Buffer) => {
       if (c.toString().includes('ready')) {
         clearTimeout(timer);
@@ -35,13 +61,5 @@ export async function spawnChildWorker(env: Record<string, string>): Promise<Chi
       reject(new Error(`child worker exited with ${code}: ${stderr}`));
     });
   });
-  return {
-    child,
-    pid: child.pid ?? -1,
-    exited,
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return { child, pid: child.pid ?? -1, exited, kill };
 }

@@ -4,13 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DiscordBot, startDiscordBot } from '../../src/bots/discord/discord-bot.ts';
-import { type Closable, closeAll as closeParts } from '../../src/commands/runtime.ts';
-import { startEditWorker } from '../../src/commands/worker.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createSilentLogger } from '../../src/logger.ts';
 import { openServices, type Services } from '../../src/open-services.ts';
 import { DiscordFakeServer } from '../fakes/discord-fake-server.ts';
 import { OpenAiFakeServer } from '../fakes/openai-fake-server.ts';
+import { StackWorker } from './stack-worker.ts';
 
 export const DISCORD_STACK_AGENT_MODEL = 'agent-model';
 export const DISCORD_STACK_VISION_MODEL = 'vision-model';
@@ -22,6 +21,7 @@ export interface DiscordStack {
   config: Config;
   services: Services;
   bot: DiscordBot;
+  worker: StackWorker;
   /** The guild's first text channel, where requests start. */
   channelId: string;
   /** Closes everything in reverse order of starting and deletes the data directory. Idempotent. */
@@ -52,27 +52,24 @@ export async function startDiscordStack(options: {
     cleanups.push(() => llm.close());
     const dataDir = await mkdtemp(path.join(tmpdir(), 'cutroom-discord-stack-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const config = loadConfig(
-      {
-        REDIS_URL: options.redisUrl,
-        DISCORD_TOKEN: discord.token,
-        DISCORD_API_URL: discord.apiUrl,
-        OPENAI_API_KEY: API_KEY,
-        OPENAI_BASE_URL: llm.baseURL,
-        CUTROOM_MODEL: DISCORD_STACK_AGENT_MODEL,
-        CUTROOM_VISION_MODEL: DISCORD_STACK_VISION_MODEL,
-        CUTROOM_DATA_DIR: dataDir,
-        ...options.env,
-      },
-      { readDotenv: false },
-    );
+    const env = {
+      REDIS_URL: options.redisUrl,
+      DISCORD_TOKEN: discord.token,
+      DISCORD_API_URL: discord.apiUrl,
+      OPENAI_API_KEY: API_KEY,
+      OPENAI_BASE_URL: llm.baseURL,
+      CUTROOM_MODEL: DISCORD_STACK_AGENT_MODEL,
+      CUTROOM_VISION_MODEL: DISCORD_STACK_VISION_MODEL,
+      CUTROOM_DATA_DIR: dataDir,
+      ...options.env,
+    };
+    const config = loadConfig(env, { readDotenv: false });
     const prefix = `d${randomUUID().slice(0, 8)}`;
     const services = await openServices({ config, logger, prefix });
     cleanups.push(() => services.close());
-    // The worker the way `cutroom worker` starts it: browser pool, retention sweep, edit worker.
-    const worker: Closable[] = [];
-    cleanups.push(() => closeParts(worker, logger));
-    await startEditWorker(services, logger, config, worker);
+    const worker = new StackWorker({ services, config, env, logger });
+    cleanups.push(() => worker.close());
+    await worker.start();
     const bot = await startDiscordBot({ config, logger, services });
     cleanups.push(() => bot.close());
     let closing: Promise<void> | undefined;
@@ -82,6 +79,7 @@ export async function startDiscordStack(options: {
       config,
       services,
       bot,
+      worker,
       channelId: discord.guilds[0].channels[0].id,
       close() {
         closing ??= closeAll();

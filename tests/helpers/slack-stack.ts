@@ -4,14 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type SlackBot, startSlackBot } from '../../src/bots/slack/slack-bot.ts';
-import { type Closable, closeAll } from '../../src/commands/runtime.ts';
-import { startEditWorker } from '../../src/commands/worker.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createSilentLogger, type Logger } from '../../src/logger.ts';
 import { openServices, type Services } from '../../src/open-services.ts';
 import type { EditRequest } from '../../src/queue/types.ts';
 import { OpenAiFakeServer } from '../fakes/openai-fake-server.ts';
 import { SlackFakeServer } from '../fakes/slack-fake-server.ts';
+import { StackWorker } from './stack-worker.ts';
 
 export const STACK_SIGNING_SECRET = 'stack-signing-secret';
 export const STACK_AGENT_MODEL = 'agent-model';
@@ -24,6 +23,7 @@ export interface SlackStack {
   config: Config;
   services: Services;
   bot: SlackBot;
+  worker: StackWorker;
   /** Jobs not finished yet. */
   pendingJobs(): Promise<EditRequest[]>;
   /** Closes everything in reverse order of starting and deletes the data directory. Idempotent. */
@@ -55,28 +55,25 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
     cleanups.push(() => llm.close());
     const dataDir = await mkdtemp(path.join(tmpdir(), 'cutroom-slack-stack-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const config = loadConfig(
-      {
-        REDIS_URL: options.redisUrl,
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_SIGNING_SECRET: STACK_SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        OPENAI_API_KEY: STACK_API_KEY,
-        OPENAI_BASE_URL: llm.baseURL,
-        CUTROOM_MODEL: STACK_AGENT_MODEL,
-        CUTROOM_VISION_MODEL: STACK_VISION_MODEL,
-        CUTROOM_DATA_DIR: dataDir,
-        ...options.env,
-      },
-      { readDotenv: false },
-    );
+    const env = {
+      REDIS_URL: options.redisUrl,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: STACK_SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      OPENAI_API_KEY: STACK_API_KEY,
+      OPENAI_BASE_URL: llm.baseURL,
+      CUTROOM_MODEL: STACK_AGENT_MODEL,
+      CUTROOM_VISION_MODEL: STACK_VISION_MODEL,
+      CUTROOM_DATA_DIR: dataDir,
+      ...options.env,
+    };
+    const config = loadConfig(env, { readDotenv: false });
     const services = await openServices({ config, logger, prefix: `t${randomUUID().slice(0, 8)}` });
     cleanups.push(() => services.close());
 
-    // The worker the way `cutroom worker` starts it: browser pool, retention sweep, edit worker.
-    const worker: Closable[] = [];
-    cleanups.push(() => closeAll(worker, logger));
-    await startEditWorker(services, logger, config, worker);
+    const worker = new StackWorker({ services, config, env, logger });
+    cleanups.push(() => worker.close());
+    await worker.start();
 
     const bot = await startSlackBot({
       config,
@@ -96,6 +93,7 @@ export async function startSlackStack(options: StartSlackStackOptions): Promise<
       config,
       services,
       bot,
+      worker,
       async pendingJobs() {
         const jobs = await services.edits.queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
         return jobs.map((j) => j.data);

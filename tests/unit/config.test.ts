@@ -42,6 +42,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads CUTROOM_REDIS_PREFIX for deployments sharing one Redis, refusing a prefix that would split keys', () => {
+    expect(loadConfig({}, { readDotenv: false }).redisPrefix).toBeUndefined();
+    expect(loadConfig({ CUTROOM_REDIS_PREFIX: 'staging' }, { readDotenv: false }).redisPrefix).toBe(
+      'staging',
+    );
+    expect(configError({ CUTROOM_REDIS_PREFIX: 'a:b' }).message).toContain(
+      'CUTROOM_REDIS_PREFIX must be 1–32',
+    );
+  });
+
   it('names the variable, the rule and the value received', () => {
     const error = configError({ CUTROOM_PORT: 'abc' });
     expect(error.code).toBe('config_invalid');

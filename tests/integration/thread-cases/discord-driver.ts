@@ -1,12 +1,13 @@
 /** @module The thread cases' driver for Discord: the whole Discord stack (real discord.js, worker, Redis) against the Discord fake. */
 import type { FakeMessage, FakeUser } from '../../fakes/discord-fake-server.ts';
+import type { SlowLink } from '../../fakes/slow-link.ts';
 import {
   DISCORD_STACK_AGENT_MODEL,
   DISCORD_STACK_VISION_MODEL,
   startDiscordStack,
 } from '../../helpers/discord-stack.ts';
 import type { CaseThread, CaseUser, ThreadDriver, ThreadPost } from './thread-driver.ts';
-import { waitForThreadPost } from './thread-driver.ts';
+import { CASE_ENV, waitForThreadPost } from './thread-driver.ts';
 
 const ADMIN_ROLE = '500000000000000009';
 const USERS: Record<CaseUser, FakeUser> = {
@@ -24,13 +25,13 @@ export async function startDiscordDriver(options: {
 }): Promise<ThreadDriver> {
   const stack = await startDiscordStack({
     redisUrl: options.redisUrl,
-    env: { CUTROOM_THREAD_ADMINS: ADMIN_ROLE, ...options.env },
+    env: { CUTROOM_THREAD_ADMINS: ADMIN_ROLE, ...CASE_ENV, ...options.env },
   });
   const { discord } = stack;
 
-  function clips(count: number) {
+  function clips(count: number, link?: SlowLink) {
     return Array.from({ length: count }, (_, i) =>
-      discord.addAttachment(`clip-${i + 1}.mp4`, options.clip, 'video/mp4'),
+      discord.addAttachment(`clip-${i + 1}.mp4`, options.clip, 'video/mp4', link),
     );
   }
 
@@ -45,6 +46,9 @@ export async function startDiscordDriver(options: {
       async reply(text, { as = 'alice', clips: count = 0 } = {}) {
         discord.sendUserMessage({ user: USERS[as], channelId: id, content: text, attachments: clips(count) });
       },
+      async command(name, { version, as = 'alice' } = {}) {
+        discord.sendEditCommand({ user: USERS[as], channelId: id, action: name, version });
+      },
       async press(post, kind, { as = 'alice' } = {}) {
         const message = discord.messages.get(post.id);
         const customId = message && customIds(message).find((c) => c.startsWith(`cutroom:${kind}:`));
@@ -56,10 +60,10 @@ export async function startDiscordDriver(options: {
           .channelMessages(id)
           .filter((m) => m.author.id === discord.botUser.id && !m.ephemeral)
           .map(postOf),
-      privateReplies: () =>
+      privateReplies: (user) =>
         discord
           .channelMessages(id)
-          .filter((m) => m.ephemeral)
+          .filter((m) => m.ephemeral && m.shownTo === USERS[user].id)
           .map((m) => m.content),
     };
   }
@@ -70,9 +74,9 @@ export async function startDiscordDriver(options: {
     agentModel: DISCORD_STACK_AGENT_MODEL,
     visionModel: DISCORD_STACK_VISION_MODEL,
     services: stack.services,
-    async start(prompt, { as = 'alice', clips: count = 1 } = {}) {
+    async start(prompt, { as = 'alice', clips: count = 1, link } = {}) {
       const before = new Set(discord.threads(stack.channelId).map((t) => t.id));
-      discord.sendEditCommand({ user: USERS[as], prompt, clips: clips(count) });
+      discord.sendEditCommand({ user: USERS[as], prompt, clips: clips(count, link) });
       const thread = await discord.waitUntil(
         () => discord.threads(stack.channelId).find((t) => !before.has(t.id)),
         { what: 'a new thread' },
@@ -80,6 +84,7 @@ export async function startDiscordDriver(options: {
       return threadOf(thread.id);
     },
     waitForPost: waitForThreadPost,
+    workerProcesses: (count) => stack.worker.handToProcesses(count),
     close: () => stack.close(),
   };
 }
@@ -92,6 +97,7 @@ function postOf(message: FakeMessage): ThreadPost {
   return {
     id: message.id,
     text: message.content,
+    shown: message.history,
     files: message.files.map((f) => f.name),
     file: message.files[0]?.data,
     buttons: customIds(message).flatMap((id): ThreadPost['buttons'] => {

@@ -1,5 +1,7 @@
 /** @module The thread cases' driver for Slack: the whole Slack stack (real Bolt, worker, Redis) against the Slack fake. */
+import { actionText } from '../../../src/bots/discord/edit-command.ts';
 import { blockActionBody, sendSignedEvent } from '../../fakes/slack-fake-server.ts';
+import type { SlowLink } from '../../fakes/slow-link.ts';
 import {
   STACK_AGENT_MODEL,
   STACK_SIGNING_SECRET,
@@ -7,7 +9,7 @@ import {
   startSlackStack,
 } from '../../helpers/slack-stack.ts';
 import type { CaseThread, CaseUser, ThreadDriver, ThreadPost } from './thread-driver.ts';
-import { waitForThreadPost } from './thread-driver.ts';
+import { CASE_ENV, waitForThreadPost } from './thread-driver.ts';
 
 const CHANNEL = 'C0CASES';
 const USERS: Record<CaseUser, string> = { alice: 'U0ALICE', bob: 'U0BOB', admin: 'U0ADMIN' };
@@ -20,7 +22,7 @@ export async function startSlackDriver(options: {
 }): Promise<ThreadDriver> {
   const stack = await startSlackStack({
     redisUrl: options.redisUrl,
-    env: { CUTROOM_THREAD_ADMINS: USERS.admin, ...options.env },
+    env: { CUTROOM_THREAD_ADMINS: USERS.admin, ...CASE_ENV, ...options.env },
   });
   const { slack } = stack;
 
@@ -31,9 +33,9 @@ export async function startSlackDriver(options: {
     if (res.status !== 200) throw new Error(`slack events answered ${res.status}: ${res.text}`);
   }
 
-  function files(count: number) {
+  function files(count: number, link?: SlowLink) {
     return Array.from({ length: count }, (_, i) =>
-      slack.addFile({ name: `clip-${i + 1}.mp4`, bytes: options.clip, mimetype: 'video/mp4' }),
+      slack.addFile({ name: `clip-${i + 1}.mp4`, bytes: options.clip, mimetype: 'video/mp4', link }),
     );
   }
 
@@ -55,6 +57,9 @@ export async function startSlackDriver(options: {
             ...(clips > 0 ? { subtype: 'file_share', files: files(clips) } : {}),
           }),
         );
+      },
+      command(name, { version, as } = {}) {
+        return this.reply(actionText(name, version ?? null), { as });
       },
       async press(post, kind, { as = 'alice' } = {}) {
         const button = post.buttons.find((b) => b.kind === kind);
@@ -83,6 +88,7 @@ export async function startSlackDriver(options: {
     const messages: ThreadPost[] = slack.botMessages(ts).map((m) => ({
       id: m.ts,
       text: m.text,
+      shown: m.history,
       files: [],
       buttons: buttonsOf(m.blocks),
     }));
@@ -91,6 +97,7 @@ export async function startSlackDriver(options: {
       .map((u) => ({
         id: u.id,
         text: u.initialComment ?? '',
+        shown: [u.initialComment ?? ''],
         files: [u.filename],
         file: u.bytes,
         buttons: [],
@@ -104,7 +111,7 @@ export async function startSlackDriver(options: {
     agentModel: STACK_AGENT_MODEL,
     visionModel: STACK_VISION_MODEL,
     services: stack.services,
-    async start(prompt, { as = 'alice', clips = 1 } = {}) {
+    async start(prompt, { as = 'alice', clips = 1, link } = {}) {
       const user = USERS[as];
       const text = `<@${slack.botUserId}> ${prompt}`;
       const message = slack.addMessage({ channel: CHANNEL, user, text });
@@ -115,12 +122,13 @@ export async function startSlackDriver(options: {
           text,
           ts: message.ts,
           channel: CHANNEL,
-          ...(clips > 0 ? { files: files(clips) } : {}),
+          ...(clips > 0 ? { files: files(clips, link) } : {}),
         }),
       );
       return threadOf(message.ts);
     },
     waitForPost: waitForThreadPost,
+    workerProcesses: (count) => stack.worker.handToProcesses(count),
     close: () => stack.close(),
   };
 }

@@ -4,9 +4,10 @@
  *
  * How to add a case:
  * 1. Write it below as `it('<behaviour>', async () => { … })` inside `describeThreadCases`, using only the
- *    `ThreadDriver` (`driver.start`, `thread.reply`, `thread.press`, `thread.posts`, `thread.privateReplies`,
- *    `driver.waitForPost`) and the scripting helpers of `thread-driver.ts` (`scriptEdit`, `scriptAnswer`). Script the
- *    model before the message that makes the bot call it; the fake answers in order.
+ *    `ThreadDriver` (`driver.start`, `thread.reply`, `thread.command`, `thread.press`, `thread.posts`, `thread.privateReplies`,
+ *    `driver.waitForPost`, and `driver.workerProcesses` for a case that kills workers) and the scripting helpers of
+ *    `thread-driver.ts` (`scriptEdit`, `scriptAnswer`). Script the model before the message that makes the bot call
+ *    it; the fake answers in order.
  * 2. Start a thread of its own (`driver.start`) unless it builds on the shared three-version thread of the first
  *    `describe` (cases there run in order and may move its current version; say so in the case).
  * 3. Keep it cheap: each render costs seconds of real Chromium on two cores. Prefer an answer or a command to a new
@@ -149,6 +150,25 @@ export function describeThreadCases(start: () => Promise<ThreadDriver>): void {
       for (const step of version?.script ?? []) expect(script).toContain(step.trim());
       expect(script).toMatch(/cutroom render/);
     });
+
+    it('posts an older version’s script when asked through the platform’s command (/edit action: on Discord)', async () => {
+      const seen = thread.posts();
+      await thread.command('show code', { version: 1 });
+      const code = await driver.waitForPost(thread, (p) => p.files.includes('cutroom-v1.js'), { seen });
+      const script = code.file?.toString('utf8') ?? '';
+      const v1 = await driver.services.threads.version(thread.ref, 1);
+      for (const step of v1?.script ?? []) expect(script).toContain(step.trim());
+      expect(script).not.toContain(trimCode(1.5).split('\n').at(-1));
+    });
+
+    it('refuses a go back through the platform’s command by someone who did not start the thread, privately', async () => {
+      await thread.command('go back', { version: 1, as: 'bob' });
+      await expect
+        .poll(() => thread.privateReplies('bob').join('\n'), { timeout: 20_000 })
+        .toMatch(/only the person who started this thread/);
+      expect(thread.privateReplies('alice').join('\n')).not.toMatch(/only the person/);
+      expect((await driver.services.threads.latest(thread.ref))?.number).toBe(2);
+    });
   });
 
   it('refuses a cancel by another user privately, and lets the starter cancel', async () => {
@@ -167,6 +187,57 @@ export function describeThreadCases(start: () => Promise<ThreadDriver>): void {
       what: 'Cancelled',
       timeoutMs: 30_000,
     });
+  });
+
+  it('says so in the thread when the worker running its edit died three times, and stops the status', async () => {
+    const workers = await driver.workerProcesses(1);
+    try {
+      // Each run waits on the model, long enough to be killed in the middle of it.
+      for (let run = 1; run <= 3; run++) {
+        driver.llm.enqueueFor(driver.agentModel, { content: 'Still thinking.', delayMs: 120_000 });
+      }
+      const before = driver.llm.chatRequests.length;
+      const asked = () =>
+        driver.llm.chatRequests.slice(before).filter((r) => r.model === driver.agentModel).length;
+      const thread = await driver.start('make a teaser');
+      for (let run = 1; run <= 3; run++) {
+        await expect.poll(asked, { timeout: 60_000, interval: 100 }).toBe(run);
+        await workers.crash();
+      }
+      const gaveUp = (p: ThreadPost) => /stopped unexpectedly/.test(p.text);
+      const reply = await driver.waitForPost(thread, gaveUp, {
+        what: 'the failure reply',
+        timeoutMs: 60_000,
+      });
+      expect(reply.text).toMatch(/stopped unexpectedly 3 times.*Reply in this thread to try again/s);
+      const status = thread.posts().find((p) => /Failed/.test(p.text));
+      expect(status).toBeDefined();
+      expect(status?.buttons).toEqual([]);
+      // Told once: the worker that failed the job and any later one share the reply's key.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(thread.posts().filter(gaveUp)).toHaveLength(1);
+      expect(asked()).toBe(3);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('shows how far a clip on a slow link has come, and names it when the link goes silent for the idle time', async () => {
+    const calls = driver.llm.chatRequests.length;
+    // Half the clip over about three seconds, then nothing: the stacks' idle timeout is 2 s.
+    const thread = await driver.start('keep the first second', {
+      link: { chunks: 60, everyMs: 100, silentAfter: 30 },
+    });
+    const failure = await driver.waitForPost(thread, (p) => /stopped sending "clip-1\.mp4"/.test(p.text), {
+      what: 'the download failure',
+      timeoutMs: 30_000,
+    });
+    expect(failure.text).toMatch(/nothing arrived for 2 s\. Please try again/);
+    const progress = /Downloading clips \d+% · clip-1\.mp4/;
+    const status = thread.posts().find((p) => p.shown.some((text) => progress.test(text)));
+    expect(status).toBeDefined();
+    expect(status?.text).toMatch(/Failed/);
+    expect(driver.llm.chatRequests).toHaveLength(calls);
   });
 
   it('retries with the thread’s clips after a failed first request, without a new upload', async () => {

@@ -7,6 +7,8 @@ import {
   toolCallReply,
   verdictReply,
 } from '../../fakes/openai-fake-server.ts';
+import type { SlowLink } from '../../fakes/slow-link.ts';
+import type { WorkerProcesses } from '../../helpers/stack-worker.ts';
 
 /** Someone in the workspace; each driver maps these onto its platform's user ids. */
 export type CaseUser = 'alice' | 'bob' | 'admin';
@@ -16,6 +18,8 @@ export interface ThreadPost {
   /** Stable while the post exists (a status message keeps its id through edits). */
   id: string;
   text: string;
+  /** Every text the post has shown, oldest first (a status message's stages). */
+  shown: string[];
   /** Uploaded files' names, e.g. `cutroom.mp4`, `preview-1.jpg`, `cutroom-v2.js`. */
   files: string[];
   /** The bytes of the first file, when there is one. */
@@ -29,6 +33,14 @@ export interface CaseThread {
   ref: ThreadRef;
   /** A plain reply in the thread (no mention), optionally with clips. */
   reply(text: string, options?: { as?: CaseUser; clips?: number }): Promise<void>;
+  /**
+   * Runs a thread command the way the platform offers one: on Discord `/edit action:<name> [version:N]` in the thread;
+   * on Slack, which has no command there, the same words typed as a reply.
+   */
+  command(
+    name: 'go back' | 'show code' | 'versions',
+    options?: { version?: number; as?: CaseUser },
+  ): Promise<void>;
   /** Presses a button of `post` as `as` (default alice). */
   press(post: ThreadPost, kind: 'undo' | 'cancel', options?: { as?: CaseUser }): Promise<void>;
   /** Everything the bot posted in the thread that everyone sees, oldest first. */
@@ -45,8 +57,11 @@ export interface ThreadDriver {
   agentModel: string;
   visionModel: string;
   services: Services;
-  /** Starts a thread by addressing the bot with `clips` clips (0: none) and `prompt`, as `as` (default alice). */
-  start(prompt: string, options?: { as?: CaseUser; clips?: number }): Promise<CaseThread>;
+  /**
+   * Starts a thread by addressing the bot with `clips` clips (0: none) and `prompt`, as `as` (default alice); the
+   * clips download over `link` when given.
+   */
+  start(prompt: string, options?: { as?: CaseUser; clips?: number; link?: SlowLink }): Promise<CaseThread>;
   /**
    * Waits until the thread has a post not in `seen` (ids from an earlier `posts()`) matching `match`, re-checking
    * as the fakes serve requests. The error names the thread's posts.
@@ -56,8 +71,19 @@ export interface ThreadDriver {
     match: (post: ThreadPost) => boolean,
     options?: { seen?: ThreadPost[]; timeoutMs?: number; what?: string },
   ): Promise<ThreadPost>;
+  /**
+   * Hands the edit queue to `count` real `cutroom worker` processes until the handle's `close()`, for cases that kill
+   * workers; the stack's in-process worker takes no job meanwhile.
+   */
+  workerProcesses(count: number): Promise<WorkerProcesses>;
   close(): Promise<void>;
 }
+
+/** Configuration both platforms' stacks run the cases with. */
+export const CASE_ENV = {
+  // Short enough for a case to wait out, long enough that no download from a fake on loopback ever pauses so long.
+  CUTROOM_DOWNLOAD_IDLE_TIMEOUT_SECONDS: '2',
+};
 
 /** A short trim as the agent writes it: a 1–2 s cut of the first video. */
 export function trimCode(seconds: number): string {
