@@ -77,6 +77,11 @@ export interface SlackFakeOptions {
   botId?: string;
   /** Bot token scopes, sent as Slack does in `x-oauth-scopes` on every Web API answer. @defaultValue no header */
   scopes?: string[];
+  /**
+   * What files.completeUploadExternal answers per file: the whole file object (as Slack's own SDK types record), or
+   * only id and title (as Slack's documentation shows), leaving the permalink to files.info. @defaultValue 'file-object'
+   */
+  completeUploadAnswer?: 'file-object' | 'id-and-title';
 }
 
 const MIME_TO_FILETYPE: Record<string, string> = {
@@ -119,6 +124,7 @@ export class SlackFakeServer {
   private readonly listeners = new Set<() => void>();
   private seq = 0;
   private baseUrl = '';
+  private readonly completeUploadAnswer: NonNullable<SlackFakeOptions['completeUploadAnswer']>;
   private closing?: Promise<void>;
 
   constructor(options: SlackFakeOptions = {}) {
@@ -128,6 +134,7 @@ export class SlackFakeServer {
     this.botUserId = options.botUserId ?? 'U0CUTROOM';
     this.botId = options.botId ?? 'B0CUTROOM';
     this.scopes = options.scopes;
+    this.completeUploadAnswer = options.completeUploadAnswer ?? 'file-object';
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
         res.statusCode = 500;
@@ -415,7 +422,11 @@ export class SlackFakeServer {
       }
       case 'files.info': {
         const entry = this.files.get(args.file);
-        return entry ? { ok: true, file: entry.file } : { ok: false, error: 'file_not_found' };
+        if (entry) return { ok: true, file: entry.file };
+        const upload = this.uploads.find((u) => u.id === args.file && u.completedAt);
+        return upload
+          ? { ok: true, file: this.uploadedFile(upload.id, upload.filename) }
+          : { ok: false, error: 'file_not_found' };
       }
       case 'conversations.replies': {
         const thread = this.messages.filter(
@@ -441,14 +452,13 @@ export class SlackFakeServer {
             completedAt: Date.now(),
           });
         }
-        // Slack answers with the whole file object; cutroom reads its permalink.
         return {
           ok: true,
-          files: files.map(({ id, title }) => ({
-            id,
-            title,
-            permalink: `https://fake-workspace.slack.com/files/${id}/${encodeURIComponent(title ?? id)}`,
-          })),
+          files: files.map(({ id, title }) =>
+            this.completeUploadAnswer === 'id-and-title'
+              ? { id, title }
+              : { ...this.uploadedFile(id, title ?? id), title },
+          ),
         };
       }
       case 'apps.connections.open':
@@ -456,6 +466,14 @@ export class SlackFakeServer {
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  private uploadedFile(id: string, name: string): { id: string; name: string; permalink: string } {
+    return {
+      id,
+      name,
+      permalink: `https://fake-workspace.slack.com/files/${id}/${encodeURIComponent(name)}`,
+    };
   }
 
   private handleFile(pathname: string, req: IncomingMessage, res: ServerResponse): void {

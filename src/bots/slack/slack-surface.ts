@@ -122,14 +122,24 @@ export function createSlackSurface(options: SlackSurfaceOptions): ThreadSurface 
           initial_comment: message.text,
         }),
       );
-      return permalinkOf(result);
+      const shared = sharedFileOf(result);
+      if (typeof shared?.permalink === 'string') return shared.permalink;
+      if (typeof shared?.id !== 'string') return undefined;
+      // Slack's documented answer carries only the file's id and title; files.info has its permalink. The upload
+      // is done either way: a missing link only leaves the versions list without one.
+      try {
+        const info = await client.files.info({ file: shared.id });
+        return info.file?.permalink;
+      } catch (error) {
+        logger.warn({ err: error, file: shared.id }, 'slack: no permalink for an uploaded file');
+        return undefined;
+      }
     },
   };
 }
 
-/** The shared file's permalink from files.uploadV2's answer (one completeUploadExternal answer per file). */
-function permalinkOf(result: unknown): string | undefined {
-  const uploads = (result as { files?: { files?: { permalink?: unknown }[] }[] } | undefined)?.files;
-  const permalink = uploads?.[0]?.files?.[0]?.permalink;
-  return typeof permalink === 'string' ? permalink : undefined;
+/** The shared file from files.uploadV2's answer (one completeUploadExternal answer per file). */
+function sharedFileOf(result: unknown): { id?: unknown; permalink?: unknown } | undefined {
+  type Answer = { files?: { files?: { id?: unknown; permalink?: unknown }[] }[] } | undefined;
+  return (result as Answer)?.files?.[0]?.files?.[0];
 }

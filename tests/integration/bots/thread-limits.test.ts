@@ -15,7 +15,7 @@ import { createSilentLogger } from '../../../src/logger.ts';
 import type { Services } from '../../../src/open-services.ts';
 import type { ThreadRef } from '../../../src/queue/types.ts';
 import { DiscordFakeServer } from '../../fakes/discord-fake-server.ts';
-import { SlackFakeServer } from '../../fakes/slack-fake-server.ts';
+import { type SlackFakeOptions, SlackFakeServer } from '../../fakes/slack-fake-server.ts';
 import { openTestServices, waitUntil } from '../../helpers/queue-fixtures.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
@@ -126,8 +126,8 @@ describe('Discord', () => {
 });
 
 describe('Slack', () => {
-  async function slackThread() {
-    const fake = await new SlackFakeServer().start();
+  async function slackThread(options: SlackFakeOptions = {}) {
+    const fake = await new SlackFakeServer(options).start();
     closers.push(() => fake.close());
     const s = await services({});
     const client = new webApi.WebClient(fake.botToken, {
@@ -163,6 +163,16 @@ describe('Slack', () => {
     expect(video?.initialComment?.length).toBeLessThanOrEqual(3000);
     expect(video?.initialComment).toMatch(/^\*Version 1\* · 12 s\n@everyone &lt;!channel&gt; look: /);
     expect(full.bytes.toString('utf8')).toBe(summary);
+  });
+
+  it('links a version to its render through files.info when the upload answer names only the file', async () => {
+    const { fake, s, thread } = await slackThread({ completeUploadAnswer: 'id-and-title' });
+    await s.deliveries.enqueue(await resultOf(s, thread, 'slack:short-answer', 'Kept the toast.', 2));
+    const video = await fake.waitFor(() =>
+      fake.uploads.find((u) => u.filename === 'cutroom.mp4' && u.completedAt),
+    );
+    await expect.poll(async () => (await s.threads.versionLinks(thread)).get(2)).toContain(video.id);
+    expect(fake.callsOf('files.info').map((c) => c.args.file)).toEqual([video.id]);
   });
 
   it('escapes every mention in a reply the model wrote', async () => {
