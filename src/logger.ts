@@ -29,9 +29,19 @@ const REDACT = [
   'config.openai.apiKey',
 ];
 
-/** pino's own error serializer, then every string in it redacted: REST errors carry request URLs and bodies. */
-function serializeError(error: unknown): unknown {
-  return redactDeep(pino.stdSerializers.err(error as Error));
+/**
+ * A log line's fields with every secret redacted. An error (under any key) goes through pino's own serializer first:
+ * its message and stack are not enumerable, so a plain copy would log it as `{}`, and pino runs this formatter
+ * before its serializers. REST errors carry request URLs and bodies, hence the redaction after.
+ */
+function redactFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const serialized = Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [
+      key,
+      value instanceof Error ? pino.stdSerializers.err(value) : value,
+    ]),
+  );
+  return redactDeep(serialized) as Record<string, unknown>;
 }
 
 export function createLogger(
@@ -42,8 +52,9 @@ export function createLogger(
     {
       level: options.level ?? 'info',
       redact: { paths: REDACT, censor: '[redacted]' },
-      serializers: { err: serializeError },
-      formatters: { log: (object) => redactDeep(object) as Record<string, unknown> },
+      // Errors are serialized in `redactFields`; pino's default `err` serializer would serialize them again.
+      serializers: { err: (value: unknown) => value },
+      formatters: { log: redactFields },
       hooks: {
         logMethod(args, method) {
           method.apply(

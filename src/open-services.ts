@@ -118,6 +118,7 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
           redis,
           prefix,
           onResultPosted: (thread, version, link) => threads.setVersionLink(thread, version, link),
+          logger: startOptions.logger,
         }),
       });
       const log = startOptions.logger;

@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { CutroomError, ErrorCode, isCutroomError } from '../errors.ts';
+import { createSilentLogger, type Logger } from '../logger.ts';
 import type { ArtifactStore } from '../queue/artifact-store.ts';
 import { DEFAULT_PREFIX, RedisKeys } from '../queue/redis-keys.ts';
 import type { ArtifactRef, ThreadRef } from '../queue/types.ts';
@@ -33,6 +34,8 @@ export interface ThreadDelivererOptions {
   prefix?: string;
   /** Told where a version's render was posted (a link to the message), when the platform gives one. */
   onResultPosted?: (thread: ThreadRef, version: number, link: string) => Promise<void>;
+  /** @defaultValue silent */
+  logger?: Logger;
 }
 
 // A step done is remembered longer than any delivery is retried.
@@ -47,6 +50,7 @@ const SHOW_UPLOAD_FROM_BYTES = 5 * 1024 * 1024;
  */
 export function createThreadDeliverer(options: ThreadDelivererOptions): DeliveryHandler {
   const { surface, statuses, store } = options;
+  const logger = options.logger ?? createSilentLogger();
   const keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
   // Every text is escaped: the model's, and cutroom's own, which quote users (a versions list, a clip's name) and use
   // no markup that escaping would break.
@@ -149,7 +153,14 @@ export function createThreadDeliverer(options: ThreadDelivererOptions): Delivery
           { idempotencyKey: key('upload') },
         );
         // A link that cannot be kept costs the versions list one link, not the post.
-        if (link) await options.onResultPosted?.(thread, version, link).catch(() => {});
+        if (link) {
+          await options.onResultPosted?.(thread, version, link).catch((error: unknown) => {
+            logger.warn(
+              { err: error, requestId: delivery.requestId, version },
+              'could not keep the link to a version',
+            );
+          });
+        }
       });
     } catch (error) {
       if (!isCutroomError(error) || error.code !== ErrorCode.UploadTooLarge) throw error;

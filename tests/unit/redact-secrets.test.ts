@@ -40,6 +40,14 @@ describe('redactSecrets', () => {
 });
 
 describe('the logger', () => {
+  it('logs an error’s type, message and stack, which a plain copy of its fields would lose', () => {
+    const { lines, stream } = capture();
+    createLogger({ level: 'info' }, stream).warn({ err: new TypeError('no such thread') }, 'lookup failed');
+    const { err } = JSON.parse(lines.join(''));
+    expect(err).toMatchObject({ type: 'TypeError', message: 'no such thread' });
+    expect(err.stack).toMatch(/^TypeError: no such thread\n\s+at /);
+  });
+
   it('redacts a REST error’s URL and request body, as discord.js raises them', () => {
     const { lines, stream } = capture();
     const logger = createLogger({ level: 'info' }, stream);
@@ -49,6 +57,7 @@ describe('the logger', () => {
       requestBody: { json: { content: 'x' }, files: undefined },
     });
     logger.error({ err: error }, 'discord interaction handler failed');
+    expect(JSON.parse(lines.join('')).err.message).toBe('Unknown interaction');
     expect(lines.join('')).toContain('/interactions/987/[redacted]/callback');
     expect(lines.join('')).not.toContain('secret-interaction-token');
   });

@@ -7,9 +7,13 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryContext, DeliveryHandler } from '../../../src/deliveries/delivery-consumer.ts';
 import { StatusBoard } from '../../../src/deliveries/status-board.ts';
-import { createThreadDeliverer } from '../../../src/deliveries/thread-deliverer.ts';
+import {
+  createThreadDeliverer,
+  type ThreadDelivererOptions,
+} from '../../../src/deliveries/thread-deliverer.ts';
 import type { Delivery } from '../../../src/deliveries/types.ts';
 import { CutroomError, ErrorCode } from '../../../src/errors.ts';
+import { createLogger } from '../../../src/logger.ts';
 import { ArtifactStore, renderKey } from '../../../src/queue/artifact-store.ts';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis-connection.ts';
 import type { ArtifactRef, ThreadRef } from '../../../src/queue/types.ts';
@@ -44,6 +48,7 @@ describe('createThreadDeliverer', () => {
 
   function deliverer(
     surface: RecordingSurface,
+    extra: Pick<ThreadDelivererOptions, 'onResultPosted' | 'logger'> = {},
   ): (delivery: Delivery, context?: DeliveryContext) => Promise<void> {
     const handler: DeliveryHandler = createThreadDeliverer({
       surface,
@@ -51,6 +56,7 @@ describe('createThreadDeliverer', () => {
       store,
       redis: connection,
       prefix,
+      ...extra,
     });
     return (delivery, context) => handler(delivery, context ?? { jobId: `job-${++jobs}`, attempt: 1 });
   }
@@ -120,6 +126,23 @@ describe('createThreadDeliverer', () => {
     expect(upload.actions).toEqual([{ kind: 'undo', version: 2 }]);
     expect(statusMessage.text).toMatch(/Done · version 2/);
     expect(statusMessage.actions).toEqual([]);
+  });
+
+  it('posts the result and logs a warning when the link to its version cannot be kept', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const surface = new RecordingSurface(true);
+    const deliver = deliverer(surface, {
+      onResultPosted: async () => {
+        throw new Error('redis is read-only');
+      },
+      logger,
+    });
+    await deliver(result(await render()));
+    expect(surface.messages.some((m) => m.file?.name === 'cutroom.mp4')).toBe(true);
+    const warning = JSON.parse(lines.join(''));
+    expect(warning).toMatchObject({ msg: 'could not keep the link to a version', version: 2, requestId });
+    expect(warning.err.message).toBe('redis is read-only');
   });
 
   it('puts the Undo button in a note after the upload where uploads carry none', async () => {
