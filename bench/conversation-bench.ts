@@ -3,20 +3,11 @@
  * real edit processor and agent loop (pool of one warm Chromium, the OpenAI fake answering at once as a scripted
  * classifier): wall time per turn, and browser sessions taken from the pool per turn (a non-edit must take none).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { LlmClient } from '../src/agent/llm-client.ts';
-import { createBrowserPool } from '../src/browser/create-browser-pool.ts';
-import { loadConfig } from '../src/config.ts';
-import { createSilentLogger } from '../src/logger.ts';
-import { ArtifactStore } from '../src/queue/artifact-store.ts';
-import { LocalThreadStore } from '../src/queue/local-thread-store.ts';
-import type { EditRequest, StoredAsset } from '../src/queue/types.ts';
-import { createEditProcessor } from '../src/worker/edit-processor.ts';
-import { createJobContext } from '../src/worker/job-context.ts';
+import { readFile } from 'node:fs/promises';
+import type { EditRequest } from '../src/queue/types.ts';
 import { classifierModel, type LabelledMessage } from '../tests/fakes/classifier-model.ts';
 import { OpenAiFakeServer } from '../tests/fakes/openai-fake-server.ts';
+import { startLocalProcessor } from '../tests/helpers/local-processor.ts';
 import { MediaFixtures } from '../tests/helpers/media-fixtures.ts';
 import { median, printTable } from './stats.ts';
 
@@ -26,38 +17,13 @@ const THANKS: LabelledMessage = { text: 'thanks!', label: 'thanks' };
 const QUESTION: LabelledMessage = { text: 'how long is it now?', label: 'question' };
 
 export async function runConversationBench(): Promise<Record<string, number>> {
-  const logger = createSilentLogger();
-  const dir = await mkdtemp(path.join(tmpdir(), 'cutroom-conversation-bench-'));
   const media = await MediaFixtures.create();
   const fake = await OpenAiFakeServer.start();
   fake.setFallback(classifierModel([EDIT, THANKS, QUESTION]));
-  const config = loadConfig({ CUTROOM_DATA_DIR: path.join(dir, 'data') }, { readDotenv: false });
-  const pool = createBrowserPool(config, logger, { size: 1 });
+  const local = await startLocalProcessor({ llmBaseURL: fake.baseURL, poolSize: 1 });
   try {
-    const threads = new LocalThreadStore(path.join(dir, 'threads'));
-    const artifacts = new ArtifactStore({ root: path.join(dir, 'artifacts') });
     const bytes = await readFile(await media.clip('clip.mp4', { seconds: 3, width: 640, height: 360 }));
-    const file = await artifacts.write('uploads/clip.mp4', bytes, {
-      name: 'clip.mp4',
-      mimeType: 'video/mp4',
-    });
-    const clip: StoredAsset = {
-      ...file,
-      kind: 'video',
-      duration: 3,
-      width: 640,
-      height: 360,
-      hasAudio: true,
-      playable: file,
-    };
-    const processor = createEditProcessor({
-      config,
-      logger,
-      threads,
-      artifacts,
-      pool,
-      llm: new LlmClient({ apiKey: 'bench', baseURL: fake.baseURL, model: 'agent', visionModel: 'vision' }),
-    });
+    const clip = await local.addPlayableClip(bytes, { duration: 3, width: 640, height: 360 });
     const thread = { platform: 'cli' as const, channelId: 'bench', threadId: 'conversation' };
     let n = 0;
     /** One turn: its wall time and the browser sessions it opened. */
@@ -72,25 +38,10 @@ export async function runConversationBench(): Promise<Record<string, number>> {
         assets: n === 1 ? [clip] : [],
         receivedAt: Date.now(),
       };
-      let sessions = 0;
-      const started = performance.now();
-      await processor(
-        request,
-        createJobContext({
-          request,
-          deliveries: { enqueue: async () => {} },
-          signal: new AbortController().signal,
-          jobId: request.id,
-          attempt: 1,
-          logger,
-          onProgress: async (p) => {
-            if (p.text === 'Opening the editor…') sessions += 1;
-          },
-        }),
-      );
-      return { ms: performance.now() - started, sessions };
+      const { ms, openedEditor } = await local.run(request);
+      return { ms, sessions: openedEditor ? 1 : 0 };
     }
-    await pool.warmUp();
+    await local.pool.warmUp();
     await turn(EDIT);
     const edits: { ms: number; sessions: number }[] = [];
     const answers: { ms: number; sessions: number }[] = [];
@@ -112,9 +63,8 @@ export async function runConversationBench(): Promise<Record<string, number>> {
     ]);
     return result;
   } finally {
-    await pool.close();
+    await local.close();
     await fake.close();
     await media.close();
-    await rm(dir, { recursive: true, force: true });
   }
 }
