@@ -47,10 +47,10 @@ export interface LocalProcessor {
 
 /**
  * Starts the processor with a pool of `poolSize` local Chromium sessions (0: a request that needed one would fail)
- * and the model `agent` (vision: `vision`) at `llmBaseURL`.
+ * and the model `agent` (vision: `vision`) at `llmBaseURL` (unset: a request that needed a model would fail).
  */
 export async function startLocalProcessor(options: {
-  llmBaseURL: string;
+  llmBaseURL?: string;
   poolSize: number;
 }): Promise<LocalProcessor> {
   const dir = await mkdtemp(path.join(tmpdir(), 'cutroom-local-processor-'));
@@ -65,12 +65,15 @@ export async function startLocalProcessor(options: {
     threads,
     artifacts,
     pool,
-    llm: new LlmClient({
-      apiKey: 'sk-local-processor',
-      baseURL: options.llmBaseURL,
-      model: 'agent',
-      visionModel: 'vision',
-    }),
+    llm:
+      options.llmBaseURL === undefined
+        ? undefined
+        : new LlmClient({
+            apiKey: 'sk-local-processor',
+            baseURL: options.llmBaseURL,
+            model: 'agent',
+            visionModel: 'vision',
+          }),
   });
   let clips = 0;
   let closing: Promise<void> | undefined;

@@ -4,16 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBrowserPool } from '../../../src/browser/create-browser-pool.ts';
-import { loadConfig } from '../../../src/config.ts';
-import type { Delivery } from '../../../src/deliveries/types.ts';
-import { createSilentLogger } from '../../../src/logger.ts';
-import { ArtifactStore, fittedRenderKey, renderKey } from '../../../src/queue/artifact-store.ts';
-import { LocalThreadStore } from '../../../src/queue/local-thread-store.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fittedRenderKey, renderKey } from '../../../src/queue/artifact-store.ts';
 import type { EditRequest, ThreadRef, Version } from '../../../src/queue/types.ts';
-import { createEditProcessor } from '../../../src/worker/edit-processor.ts';
-import { createJobContext } from '../../../src/worker/job-context.ts';
+import { type LocalProcessor, startLocalProcessor } from '../../helpers/local-processor.ts';
 
 const thread: ThreadRef = { platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadId: 'T1' };
 
@@ -34,17 +28,16 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('createEditProcessor', () => {
-  async function setUp() {
-    const root = mkdtempSync(path.join(dir, 'state-'));
-    const config = loadConfig({ CUTROOM_DATA_DIR: root }, { readDotenv: false });
-    const logger = createSilentLogger();
-    const threads = new LocalThreadStore(path.join(root, 'threads'));
-    const artifacts = new ArtifactStore({ root: path.join(root, 'artifacts') });
+  let local: LocalProcessor;
+
+  beforeEach(async () => {
+    // An undo opens no browser and asks no model: the pool stays empty and there is none.
+    local = await startLocalProcessor({ poolSize: 0 });
     for (const [n, prompt] of [
       [1, 'keep the first two seconds'],
       [2, 'add a title'],
     ] as const) {
-      const file = await artifacts.write(renderKey(thread, `discord:${n}`), render, {
+      const file = await local.artifacts.write(renderKey(thread, `discord:${n}`), render, {
         name: 'cutroom.mp4',
         mimeType: 'video/mp4',
       });
@@ -59,26 +52,10 @@ describe('createEditProcessor', () => {
         createdAt: Date.now(),
         requestId: `discord:${n}`,
       };
-      await threads.append(thread, version);
+      await local.threads.append(thread, version);
     }
-    // An undo opens no browser: the pool stays empty.
-    const pool = createBrowserPool(config, logger, { size: 0 });
-    const processor = createEditProcessor({ config, logger, threads, artifacts, pool });
-    const delivered: Delivery[] = [];
-    const run = (request: EditRequest) =>
-      processor(
-        request,
-        createJobContext({
-          request,
-          deliveries: { enqueue: async (d) => void delivered.push(d) },
-          signal: new AbortController().signal,
-          jobId: request.id,
-          attempt: 1,
-          logger,
-        }),
-      );
-    return { threads, artifacts, pool, run, delivered };
-  }
+  });
+  afterEach(() => local.close());
 
   const undo = (uploadLimitBytes?: number): EditRequest => ({
     id: 'discord:3',
@@ -92,34 +69,26 @@ describe('createEditProcessor', () => {
   });
 
   it('goes back one version and posts its render as a copy that fits the request’s upload limit', async () => {
-    const { threads, artifacts, pool, run, delivered } = await setUp();
+    const { threads, artifacts } = local;
     const limit = Math.floor(render.length / 4);
-    try {
-      expect(await run(undo(limit))).toMatchObject({ version: 1 });
-      expect((await threads.latest(thread))?.number).toBe(1);
-      const [result] = delivered;
-      expect(result).toMatchObject({
-        kind: 'result',
-        version: 1,
-        text: 'Back to version 1. Did: keep the first two seconds.',
-        note: expect.stringMatching(/re-encoded it at \d+p/),
-      });
-      const file = result.kind === 'result' ? result.file : undefined;
-      expect(file?.key).toBe(fittedRenderKey(renderKey(thread, 'discord:1'), limit));
-      expect((await artifacts.stat(file?.key ?? ''))?.size).toBeLessThanOrEqual(limit);
-    } finally {
-      await pool.close();
-    }
+    const { outcome, delivered } = await local.run(undo(limit));
+    expect(outcome).toMatchObject({ version: 1 });
+    expect((await threads.latest(thread))?.number).toBe(1);
+    const [result] = delivered;
+    expect(result).toMatchObject({
+      kind: 'result',
+      version: 1,
+      text: 'Back to version 1. Did: keep the first two seconds.',
+      note: expect.stringMatching(/re-encoded it at \d+p/),
+    });
+    const file = result.kind === 'result' ? result.file : undefined;
+    expect(file?.key).toBe(fittedRenderKey(renderKey(thread, 'discord:1'), limit));
+    expect((await artifacts.stat(file?.key ?? ''))?.size).toBeLessThanOrEqual(limit);
   });
 
   it('posts the render as it is when the request has no upload limit', async () => {
-    const { pool, run, delivered } = await setUp();
-    try {
-      await run(undo());
-      expect(delivered[0]).toMatchObject({ kind: 'result', file: { key: renderKey(thread, 'discord:1') } });
-      expect(delivered[0]).not.toHaveProperty('note', expect.anything());
-    } finally {
-      await pool.close();
-    }
+    const { delivered } = await local.run(undo());
+    expect(delivered[0]).toMatchObject({ kind: 'result', file: { key: renderKey(thread, 'discord:1') } });
+    expect(delivered[0]).not.toHaveProperty('note', expect.anything());
   });
 });
