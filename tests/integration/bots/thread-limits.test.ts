@@ -72,21 +72,21 @@ async function resultOf(
   return { kind: 'result', thread, requestId, file, text, version, durationSeconds: 12 };
 }
 
+/** The services' delivery queue with two quick attempts: what counts is the consumer's last one. */
+function twoAttemptDeliveries(s: Services): DeliveryQueue {
+  const deliveries = new DeliveryQueue({ connection: s.redis, prefix: s.prefix, attempts: 2, backoffMs: 20 });
+  closers.push(() => deliveries.close());
+  return deliveries;
+}
+
 describe('Discord', () => {
-  it('posts the MP4 of a 2500-character summary with a cut caption and the whole summary as a file, pinging no one', async () => {
+  async function discordThread() {
     const fake = await DiscordFakeServer.start();
     closers.push(() => fake.close());
-    const s = await services({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl });
+    const env = { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl };
+    const s = await services(env);
     const bot = await startDiscordBot({
-      config: loadConfig(
-        {
-          REDIS_URL: redis.url,
-          CUTROOM_DATA_DIR: dataDir,
-          DISCORD_TOKEN: fake.token,
-          DISCORD_API_URL: fake.apiUrl,
-        },
-        { readDotenv: false },
-      ),
+      config: loadConfig({ REDIS_URL: redis.url, CUTROOM_DATA_DIR: dataDir, ...env }, { readDotenv: false }),
       logger,
       services: s,
     });
@@ -98,6 +98,11 @@ describe('Discord', () => {
       channelId,
       threadId: channelId,
     };
+    return { fake, s, thread, channelId };
+  }
+
+  it('posts the MP4 of a 2500-character summary with a cut caption and the whole summary as a file, pinging no one', async () => {
+    const { fake, s, thread, channelId } = await discordThread();
     const requestId = 'discord:long-summary';
     const summary = longSummary(2500);
     await s.deliveries.enqueue({ kind: 'status', thread, requestId, stage: 'editing', text: '' });
@@ -122,6 +127,31 @@ describe('Discord', () => {
     for (const post of posts) {
       expect((post.body as { allowed_mentions?: unknown }).allowed_mentions).toMatchObject({ parse: [] });
     }
+  });
+  it('ends the status as failed with a reply saying what to do when the upload fails for good', async () => {
+    const { fake, s, thread, channelId } = await discordThread();
+    const requestId = 'discord:upload-fails';
+    const deliveries = twoAttemptDeliveries(s);
+    await s.deliveries.enqueue({ kind: 'status', thread, requestId, stage: 'uploading', text: '' });
+    await waitUntil(() => fake.channelMessages(channelId)[0], { what: 'the status' });
+    // The bot lost Send Attachments in the channel for both attempts: a refusal the retries cannot fix.
+    fake.failNext({
+      method: 'POST',
+      path: new RegExp(`/channels/${channelId}/messages$`),
+      status: 403,
+      body: { message: 'Missing Permissions', code: 50013 },
+      times: 2,
+    });
+    await deliveries.enqueue(await resultOf(s, thread, requestId, 'Kept the toast.', 3));
+    const notice = await waitUntil(
+      () => fake.channelMessages(channelId).find((m) => /could not post version 3/.test(m.content)),
+      { what: 'the notice' },
+    );
+    expect(notice.content).toMatch(/Missing Permissions.*say `use v3` to post it again/);
+    expect(fake.channelMessages(channelId)[0]?.content).toMatch(/Failed/);
+    expect(fake.channelMessages(channelId).some((m) => m.files.some((f) => f.name === 'cutroom.mp4'))).toBe(
+      false,
+    );
   });
 });
 
@@ -197,14 +227,7 @@ describe('Slack', () => {
   it('ends the status as failed with a reply saying what to do when the upload fails for good', async () => {
     const { fake, s, thread } = await slackThread();
     const requestId = 'slack:upload-fails';
-    // Attempts short for the test; the consumer's last one is what counts.
-    const deliveries = new DeliveryQueue({
-      connection: s.redis,
-      prefix: s.prefix,
-      attempts: 2,
-      backoffMs: 20,
-    });
-    closers.push(() => deliveries.close());
+    const deliveries = twoAttemptDeliveries(s);
     await s.deliveries.enqueue({ kind: 'status', thread, requestId, stage: 'uploading', text: '' });
     await fake.waitFor(() => fake.botMessages(thread.threadId)[0], { what: 'the status' });
     fake.failNext(
