@@ -153,6 +153,8 @@ export class DiscordFakeServer {
   private readonly failures: InjectedFailure[] = [];
   private readonly interactionChannels = new Map<string, string>();
   private readonly interactionUsers = new Map<string, string>();
+  /** Roles added with `addRole`, by guild: real Discord sends every role of a guild in GUILD_CREATE. */
+  private readonly roles = new Map<string, { id: string; name: string }[]>();
   private readonly listeners = new Set<() => void>();
   private sequence = 0;
   private nextId = 300000000000000000n;
@@ -213,6 +215,14 @@ export class DiscordFakeServer {
       proxy_url: `${this.url}${path}`,
       ...(contentType ? { content_type: contentType } : {}),
     };
+  }
+
+  /** Adds a role to a guild (default: the first), as a server admin would: announced with GUILD_ROLE_CREATE. */
+  addRole(role: { id: string; name: string }, guildId = this.guilds[0].id): void {
+    const roles = this.roles.get(guildId) ?? [];
+    roles.push(role);
+    this.roles.set(guildId, roles);
+    this.dispatch('GUILD_ROLE_CREATE', { guild_id: guildId, role: apiRole(role) });
   }
 
   /** Makes the next matching REST requests fail (e.g. a 429 with Retry-After). */
@@ -533,7 +543,10 @@ export class DiscordFakeServer {
           member_count: 2,
           large: false,
           features: [],
-          roles: [{ id: guild.id, name: '@everyone', permissions: ALL_PERMISSIONS, position: 0, color: 0 }],
+          roles: [
+            { id: guild.id, name: '@everyone', permissions: ALL_PERMISSIONS, position: 0, color: 0 },
+            ...(this.roles.get(guild.id) ?? []).map(apiRole),
+          ],
           emojis: [],
           stickers: [],
           members: [this.member(this.botUser)],
@@ -864,4 +877,16 @@ export class DiscordFakeServer {
   private attachmentsFor(files: FakeUploadedFile[]): FakeAttachment[] {
     return files.map((file) => this.addAttachment(file.name, file.data, file.contentType));
   }
+}
+
+function apiRole(role: { id: string; name: string }) {
+  return {
+    ...role,
+    permissions: '0',
+    position: 1,
+    color: 0,
+    hoist: false,
+    managed: false,
+    mentionable: false,
+  };
 }

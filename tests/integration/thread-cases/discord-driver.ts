@@ -28,6 +28,7 @@ export async function startDiscordDriver(options: {
     env: { CUTROOM_THREAD_ADMINS: ADMIN_ROLE, ...CASE_ENV, ...options.env },
   });
   const { discord } = stack;
+  discord.addRole({ id: ADMIN_ROLE, name: 'cutroom admins' });
 
   function clips(count: number, link?: SlowLink) {
     return Array.from({ length: count }, (_, i) =>

@@ -169,6 +169,15 @@ export function describeThreadCases(start: () => Promise<ThreadDriver>): void {
       expect(thread.privateReplies('alice').join('\n')).not.toMatch(/only the person/);
       expect((await driver.services.threads.latest(thread.ref))?.number).toBe(2);
     });
+
+    it('lets a thread admin (a listed user on Slack, a listed role on Discord) go back in a thread they did not start (moves the shared thread to v1)', async () => {
+      const seen = thread.posts();
+      await thread.reply('use v1', { as: 'admin' });
+      const back = await driver.waitForPost(thread, (p) => /Back to version 1/.test(p.text), { seen });
+      expect(back.files.some((f) => /\.mp4$/.test(f))).toBe(true);
+      expect(thread.privateReplies('admin')).toEqual([]);
+      expect((await driver.services.threads.latest(thread.ref))?.number).toBe(1);
+    });
   });
 
   it('refuses a cancel by another user privately, and lets the starter cancel', async () => {
