@@ -62,12 +62,13 @@ export class StackWorker {
         config.dataDir,
       );
     const live: ChildWorker[] = [];
-    const spawnAll = () =>
-      Promise.all(
-        Array.from({ length: count }, async () => {
-          live.push(await spawnOne());
-        }),
-      );
+    // Every start settles before a failure is thrown, so no process started meanwhile escapes `killAll`.
+    const spawnAll = async () => {
+      const started = await Promise.allSettled(Array.from({ length: count }, spawnOne));
+      for (const result of started) if (result.status === 'fulfilled') live.push(result.value);
+      const failed = started.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
     const killAll = () => Promise.all(live.splice(0).map((w) => w.kill()));
     let closing: Promise<void> | undefined;
     const handle: WorkerProcesses = {
