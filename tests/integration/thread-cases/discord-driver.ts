@@ -6,7 +6,7 @@ import {
   DISCORD_STACK_VISION_MODEL,
   startDiscordStack,
 } from '../../helpers/discord-stack.ts';
-import type { CaseThread, CaseUser, ThreadDriver, ThreadPost } from './thread-driver.ts';
+import type { CaseFixtures, CaseThread, CaseUser, ThreadDriver, ThreadPost } from './thread-driver.ts';
 import { CASE_ENV, waitForThreadPost } from './thread-driver.ts';
 
 const ADMIN_ROLE = '500000000000000009';
@@ -17,15 +17,11 @@ const USERS: Record<CaseUser, FakeUser> = {
   admin: { id: '400000000000000003', username: 'admin', roles: [ADMIN_ROLE] },
 };
 
-/** Starts the Discord stack; `clip` is the bytes every attached clip carries. `env` adds configuration. */
-export async function startDiscordDriver(options: {
-  redisUrl: string;
-  clip: Buffer;
-  env?: Record<string, string>;
-}): Promise<ThreadDriver> {
+/** Starts the Discord stack; `clip` is the bytes every attached clip carries. */
+export async function startDiscordDriver(options: CaseFixtures): Promise<ThreadDriver> {
   const stack = await startDiscordStack({
     redisUrl: options.redisUrl,
-    env: { CUTROOM_THREAD_ADMINS: ADMIN_ROLE, ...CASE_ENV, ...options.env },
+    env: { CUTROOM_THREAD_ADMINS: ADMIN_ROLE, ...CASE_ENV },
   });
   const { discord } = stack;
   discord.addRole({ id: ADMIN_ROLE, name: 'cutroom admins' });

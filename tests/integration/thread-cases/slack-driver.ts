@@ -8,21 +8,17 @@ import {
   STACK_VISION_MODEL,
   startSlackStack,
 } from '../../helpers/slack-stack.ts';
-import type { CaseThread, CaseUser, ThreadDriver, ThreadPost } from './thread-driver.ts';
+import type { CaseFixtures, CaseThread, CaseUser, ThreadDriver, ThreadPost } from './thread-driver.ts';
 import { CASE_ENV, waitForThreadPost } from './thread-driver.ts';
 
 const CHANNEL = 'C0CASES';
 const USERS: Record<CaseUser, string> = { alice: 'U0ALICE', bob: 'U0BOB', admin: 'U0ADMIN' };
 
-/** Starts the Slack stack; `clip` is the bytes every attached clip carries. `env` adds configuration. */
-export async function startSlackDriver(options: {
-  redisUrl: string;
-  clip: Buffer;
-  env?: Record<string, string>;
-}): Promise<ThreadDriver> {
+/** Starts the Slack stack; `clip` is the bytes every attached clip carries. */
+export async function startSlackDriver(options: CaseFixtures): Promise<ThreadDriver> {
   const stack = await startSlackStack({
     redisUrl: options.redisUrl,
-    env: { CUTROOM_THREAD_ADMINS: USERS.admin, ...CASE_ENV, ...options.env },
+    env: { CUTROOM_THREAD_ADMINS: USERS.admin, ...CASE_ENV },
   });
   const { slack } = stack;
 

@@ -14,22 +14,32 @@
  *    render, and never wait on a fixed sleep longer than the render a case must prove absent.
  * 4. A platform difference belongs in the drivers (`slack-driver.ts`, `discord-driver.ts`), never in a case.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CaseThread, ThreadDriver, ThreadPost } from './thread-driver.ts';
+import { MediaFixtures } from '../../helpers/media-fixtures.ts';
+import { startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
+import type { CaseFixtures, CaseThread, ThreadDriver, ThreadPost } from './thread-driver.ts';
 import { renders, scriptAnswer, scriptEdit, trimCode, undoButtonOf } from './thread-driver.ts';
 
 const isVersionPost = (n: number) => (p: ThreadPost) =>
   p.files.some((f) => /\.mp4$/i.test(f)) && new RegExp(`Version ${n}\\b`).test(p.text.replace(/[*]/g, ''));
 
 /** Registers the cases against the driver `start` makes (one stack per file; closed after the last case). */
-export function describeThreadCases(start: () => Promise<ThreadDriver>): void {
+export function describeThreadCases(start: (fixtures: CaseFixtures) => Promise<ThreadDriver>): void {
+  let redis: TestRedis | undefined;
+  let media: MediaFixtures | undefined;
   let driver: ThreadDriver;
 
   beforeAll(async () => {
-    driver = await start();
+    redis = await startTestRedis();
+    media = await MediaFixtures.create();
+    const clip = await readFile(await media.clip('clip.mp4', { seconds: 3, width: 320, height: 240 }));
+    driver = await start({ redisUrl: redis.url, clip });
   }, 120_000);
   afterAll(async () => {
     await driver?.close();
+    await redis?.close();
+    await media?.close();
   });
   beforeEach(() => {
     driver.llm.reset();

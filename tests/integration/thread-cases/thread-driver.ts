@@ -79,6 +79,12 @@ export interface ThreadDriver {
   close(): Promise<void>;
 }
 
+/** What a driver's stack is started with: a Redis of the file's own, and the clip every attachment carries. */
+export interface CaseFixtures {
+  redisUrl: string;
+  clip: Buffer;
+}
+
 /** Configuration both platforms' stacks run the cases with. */
 export const CASE_ENV = {
   // Short enough for a case to wait out, long enough that no download from a fake on loopback ever pauses so long.
