@@ -48,6 +48,11 @@ export interface FakeMessage {
   edits: number;
   /** Every text the message has shown, oldest first (an edit of its content adds one). */
   history: string[];
+  /**
+   * Whom posting it notified (`@everyone`, `<@id>`, `<@&role>`), as its `allowed_mentions` let through: Discord
+   * notifies when a message is created, not when it is edited.
+   */
+  pings: string[];
   thread?: { id: string; name: string };
   /** Sent with the ephemeral flag (64): only the interaction's user sees it. */
   ephemeral?: boolean;
@@ -376,6 +381,7 @@ export class DiscordFakeServer {
       files: [],
       edits: 0,
       history: [content],
+      pings: discordPings(content, undefined),
     };
     this.messages.set(message.id, message);
     this.dispatch('MESSAGE_CREATE', {
@@ -845,6 +851,7 @@ export class DiscordFakeServer {
       ...(nonce ? { nonce } : {}),
       content,
       history: [content],
+      pings: discordPings(content, body.allowed_mentions),
       author: this.botUser,
       attachments: [],
       components: (body.components as unknown[]) ?? [],
@@ -889,4 +896,22 @@ function apiRole(role: { id: string; name: string }) {
     managed: false,
     mentionable: false,
   };
+}
+
+/**
+ * What Discord notifies for in `content` under `allowed`: without it every mention in the text; with it only the kinds
+ * in `parse` and the ids in `users` and `roles`.
+ */
+function discordPings(content: string, allowed: unknown): string[] {
+  const rules = allowed as { parse?: string[]; users?: string[]; roles?: string[] } | undefined;
+  const lets = (kind: 'everyone' | 'users' | 'roles', id?: string) =>
+    !rules ||
+    (rules.parse ?? []).includes(kind) ||
+    (kind === 'users' && id !== undefined && (rules.users ?? []).includes(id)) ||
+    (kind === 'roles' && id !== undefined && (rules.roles ?? []).includes(id));
+  return [...content.matchAll(/@(everyone|here)\b|<@(!?|&)(\d+)>/g)].flatMap((m) => {
+    if (m[1]) return lets('everyone') ? [`@${m[1]}`] : [];
+    const kind = m[2] === '&' ? 'roles' : 'users';
+    return lets(kind, m[3]) ? [m[0]] : [];
+  });
 }

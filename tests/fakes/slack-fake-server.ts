@@ -26,6 +26,8 @@ export interface SlackFakeMessage {
   edits: number;
   /** Every text the message has shown, oldest first (`chat.update` adds one). */
   history: string[];
+  /** Whom posting it notified (`<!channel>`, `<@U…>` …): Slack notifies when it is posted, not when edited. */
+  pings: string[];
 }
 
 export interface SlackFakeFile {
@@ -49,6 +51,8 @@ export interface SlackFakeUpload {
   threadTs?: string;
   initialComment?: string;
   completedAt?: number;
+  /** Whom sharing it notified, from its initial comment. */
+  pings?: string[];
 }
 
 export interface AddFileOptions {
@@ -207,13 +211,14 @@ export class SlackFakeServer {
 
   /** Stores a user message (e.g. an earlier upload in a thread) for conversations.replies. */
   addMessage(
-    message: Omit<SlackFakeMessage, 'ts' | 'edits' | 'history'> & { ts?: string },
+    message: Omit<SlackFakeMessage, 'ts' | 'edits' | 'history' | 'pings'> & { ts?: string },
   ): SlackFakeMessage {
     const stored: SlackFakeMessage = {
       ...message,
       ts: message.ts ?? this.nextTs(),
       edits: 0,
       history: [message.text],
+      pings: slackPings(`${message.text} ${JSON.stringify(message.blocks ?? [])}`),
     };
     this.messages.push(stored);
     return stored;
@@ -450,6 +455,7 @@ export class SlackFakeServer {
             threadTs: args.thread_ts,
             initialComment: args.initial_comment,
             completedAt: Date.now(),
+            pings: slackPings(args.initial_comment ?? ''),
           });
         }
         return {
@@ -610,4 +616,9 @@ export function blockActionBody(options: {
     ],
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** The mentions Slack notifies for in posted text; escaped ones (`&lt;!channel&gt;`) are plain text. */
+function slackPings(text: string): string[] {
+  return [...text.matchAll(/<(![a-z]+(?:\^[A-Z0-9]+)?|@[UW][A-Z0-9]+)(?:\|[^>]*)?>/g)].map((m) => m[1]);
 }

@@ -95,6 +95,7 @@ function postOf(message: FakeMessage): ThreadPost {
     id: message.id,
     text: message.content,
     shown: message.history,
+    pings: message.pings,
     files: message.files.map((f) => f.name),
     file: message.files[0]?.data,
     buttons: customIds(message).flatMap((id): ThreadPost['buttons'] => {

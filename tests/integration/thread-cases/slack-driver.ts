@@ -85,6 +85,7 @@ export async function startSlackDriver(options: CaseFixtures): Promise<ThreadDri
       id: m.ts,
       text: m.text,
       shown: m.history,
+      pings: m.pings,
       files: [],
       buttons: buttonsOf(m.blocks),
     }));
@@ -94,6 +95,7 @@ export async function startSlackDriver(options: CaseFixtures): Promise<ThreadDri
         id: u.id,
         text: u.initialComment ?? '',
         shown: [u.initialComment ?? ''],
+        pings: u.pings ?? [],
         files: [u.filename],
         file: u.bytes,
         buttons: [],

@@ -20,6 +20,8 @@ export interface ThreadPost {
   text: string;
   /** Every text the post has shown, oldest first (a status message's stages). */
   shown: string[];
+  /** Whom posting it notified, as the platform decides (`@everyone`, a user, a role …). */
+  pings: string[];
   /** Uploaded files' names, e.g. `cutroom.mp4`, `preview-1.jpg`, `cutroom-v2.js`. */
   files: string[];
   /** The bytes of the first file, when there is one. */
