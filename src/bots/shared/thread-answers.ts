@@ -59,7 +59,8 @@ const KIND_WORDS: Record<EditRequest['kind'], string> = {
 
 function describeRequest(request: EditRequest): string {
   const what = request.kind === 'edit' ? quoted(request.prompt) : KIND_WORDS[request.kind];
-  return `${what} (from ${request.user.name ?? 'someone'})`;
+  // Slack's events carry only a user id, and a mention in cutroom's (escaped) text would show as code: no name, no "from".
+  return request.user.name ? `${what} (from ${request.user.name})` : what;
 }
 
 /** What runs and waits in the thread, and the current version. */

@@ -208,6 +208,31 @@ export function describeThreadCases(start: (fixtures: CaseFixtures) => Promise<T
     });
   });
 
+  it('answers status with the run in progress and the request queued behind it', async () => {
+    // The model takes a while to answer, so the first run is still going when the thread asks.
+    driver.llm.enqueueFor(driver.agentModel, { content: 'Still thinking.', delayMs: 8000 });
+    const calls = driver.llm.chatRequests.length;
+    const thread = await driver.start('make a teaser');
+    await expect.poll(() => driver.llm.chatRequests.length, { timeout: 60_000 }).toBeGreaterThan(calls);
+    const running = await driver.waitForPost(thread, (p) => p.buttons.some((b) => b.kind === 'cancel'), {
+      what: 'a status with a Cancel button',
+    });
+    await thread.reply('and add a title');
+    let seen = thread.posts();
+    await thread.reply('status');
+    const status = await driver.waitForPost(thread, (p) => /Working on/.test(p.text), { seen });
+    expect(status.text).toMatch(/Working on “make a teaser”.*\nQueued 1: “and add a title”/s);
+    // What is queued runs once the first run is cancelled: an answer ends it, so nothing outlives the case.
+    scriptAnswer(driver, 'I will add it once there is a cut.');
+    scriptAnswer(driver, 'I will add it once there is a cut.');
+    seen = thread.posts();
+    await thread.press(running, 'cancel');
+    await driver.waitForPost(thread, (p) => p.text.includes('I will add it once there is a cut.'), {
+      seen,
+      what: 'the queued request’s answer',
+    });
+  });
+
   it('says so in the thread when the worker running its edit died three times, and stops the status', async () => {
     const workers = await driver.workerProcesses(1);
     try {
