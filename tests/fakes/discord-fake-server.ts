@@ -91,11 +91,14 @@ type RouteHandler = (match: RegExpExecArray, request: RouteRequest) => [number, 
 export interface InjectedFailure {
   method: string;
   path: RegExp;
-  status: number;
+  /** @defaultValue 500 */
+  status?: number;
   body?: unknown;
   headers?: Record<string, string>;
   /** How many matching requests fail. @defaultValue 1 */
   times?: number;
+  /** No answer at all, as from a stalled server: the request waits until the client gives up. */
+  hang?: boolean;
 }
 
 export interface DiscordFakeServerOptions {
@@ -641,8 +644,9 @@ export class DiscordFakeServer {
     if (failure) {
       failure.times = (failure.times ?? 1) - 1;
       if (failure.times <= 0) this.failures.splice(this.failures.indexOf(failure), 1);
+      if (failure.hang) return;
       return respond(
-        failure.status,
+        failure.status ?? 500,
         failure.body ?? { message: 'injected failure', code: 0 },
         failure.headers,
       );

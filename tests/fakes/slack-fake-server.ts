@@ -127,6 +127,7 @@ export class SlackFakeServer {
   private readonly sockets = new Set<WebSocket>();
   private readonly listeners = new Set<() => void>();
   private seq = 0;
+  private heldUploads = 0;
   private baseUrl = '';
   private readonly completeUploadAnswer: NonNullable<SlackFakeOptions['completeUploadAnswer']>;
   private closing?: Promise<void>;
@@ -506,7 +507,16 @@ export class SlackFakeServer {
     else res.end(entry.bytes);
   }
 
+  /** The next `count` file uploads (the bytes sent to an upload URL) get no answer, as from a stalled server. */
+  holdUploads(count = 1): void {
+    this.heldUploads += count;
+  }
+
   private async handleUpload(id: string, req: IncomingMessage, raw: Buffer, res: ServerResponse) {
+    if (this.heldUploads > 0) {
+      this.heldUploads -= 1;
+      return;
+    }
     const upload = this.uploads.find((u) => u.id === id);
     if (!upload) {
       res.writeHead(404);

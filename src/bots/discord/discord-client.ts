@@ -33,6 +33,9 @@ export function createDiscordUploadRest(options: {
   return new REST({
     version: '10',
     timeout: options.timeoutMs,
+    // The delivery queue retries a failed upload, with backoff and across restarts; the client's own three retries
+    // on a timeout would make one stalled upload wait four upload timeouts before the queue even heard of it.
+    retries: 0,
     // Node's fetch sends Node's FormData; @discordjs/rest's own undici hands it to whichever undici installed the
     // global dispatcher first (@slack/socket-mode brings another major), which cannot send it.
     makeRequest: async (url, init) => (await fetch(url, init as RequestInit)) as unknown as ResponseLike,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { webApi } from '@slack/bolt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordBot } from '../../../src/bots/discord/discord-bot.ts';
+import { startSlackBot } from '../../../src/bots/slack/slack-bot.ts';
 import { createSlackSurface } from '../../../src/bots/slack/slack-surface.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { DeliveryQueue } from '../../../src/deliveries/delivery-queue.ts';
@@ -72,18 +73,18 @@ async function resultOf(
   return { kind: 'result', thread, requestId, file, text, version, durationSeconds: 12 };
 }
 
-/** The services' delivery queue with two quick attempts: what counts is the consumer's last one. */
-function twoAttemptDeliveries(s: Services): DeliveryQueue {
-  const deliveries = new DeliveryQueue({ connection: s.redis, prefix: s.prefix, attempts: 2, backoffMs: 20 });
+/** The services' delivery queue with few, quick attempts: what counts is the consumer's last one. */
+function quickDeliveries(s: Services, attempts: number): DeliveryQueue {
+  const deliveries = new DeliveryQueue({ connection: s.redis, prefix: s.prefix, attempts, backoffMs: 20 });
   closers.push(() => deliveries.close());
   return deliveries;
 }
 
 describe('Discord', () => {
-  async function discordThread() {
+  async function discordThread(extraEnv: Record<string, string> = {}) {
     const fake = await DiscordFakeServer.start();
     closers.push(() => fake.close());
-    const env = { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl };
+    const env = { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, ...extraEnv };
     const s = await services(env);
     const bot = await startDiscordBot({
       config: loadConfig({ REDIS_URL: redis.url, CUTROOM_DATA_DIR: dataDir, ...env }, { readDotenv: false }),
@@ -131,7 +132,7 @@ describe('Discord', () => {
   it('ends the status as failed with a reply saying what to do when the upload fails for good', async () => {
     const { fake, s, thread, channelId } = await discordThread();
     const requestId = 'discord:upload-fails';
-    const deliveries = twoAttemptDeliveries(s);
+    const deliveries = quickDeliveries(s, 2);
     await s.deliveries.enqueue({ kind: 'status', thread, requestId, stage: 'uploading', text: '' });
     await waitUntil(() => fake.channelMessages(channelId)[0], { what: 'the status' });
     // The bot lost Send Attachments in the channel for both attempts: a refusal the retries cannot fix.
@@ -152,6 +153,26 @@ describe('Discord', () => {
     expect(fake.channelMessages(channelId).some((m) => m.files.some((f) => f.name === 'cutroom.mp4'))).toBe(
       false,
     );
+  });
+
+  it('gives up an upload with no answer after CUTROOM_UPLOAD_TIMEOUT_SECONDS, trying once per attempt', async () => {
+    const { fake, s, thread, channelId } = await discordThread({ CUTROOM_UPLOAD_TIMEOUT_SECONDS: '10' });
+    const requestId = 'discord:upload-stalls';
+    await s.deliveries.enqueue({ kind: 'status', thread, requestId, stage: 'uploading', text: '' });
+    await waitUntil(() => fake.channelMessages(channelId)[0], { what: 'the status' });
+    const uploads = new RegExp(`/channels/${channelId}/messages$`);
+    fake.failNext({ method: 'POST', path: uploads, hang: true });
+    const started = Date.now();
+    await quickDeliveries(s, 1).enqueue(await resultOf(s, thread, requestId, 'Kept the toast.', 4));
+    const notice = await waitUntil(
+      () => fake.channelMessages(channelId).find((m) => /could not post version 4/.test(m.content)),
+      { what: 'the notice', timeoutMs: 60_000 },
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_500);
+    expect(notice.content).toMatch(/say `use v4` to post it again/);
+    // One request: the delivery queue owns retries, not the REST client (whose own would wait 4 × 10 s).
+    const posts = fake.calls.filter((c) => c.method === 'POST' && uploads.test(c.path) && c.files.length > 0);
+    expect(posts).toHaveLength(1);
   });
 });
 
@@ -227,7 +248,7 @@ describe('Slack', () => {
   it('ends the status as failed with a reply saying what to do when the upload fails for good', async () => {
     const { fake, s, thread } = await slackThread();
     const requestId = 'slack:upload-fails';
-    const deliveries = twoAttemptDeliveries(s);
+    const deliveries = quickDeliveries(s, 2);
     await s.deliveries.enqueue({ kind: 'status', thread, requestId, stage: 'uploading', text: '' });
     await fake.waitFor(() => fake.botMessages(thread.threadId)[0], { what: 'the status' });
     fake.failNext(
@@ -242,6 +263,43 @@ describe('Slack', () => {
     expect(notice.text).toMatch(/internal_error.*say `use v3` to post it again/);
     const [status] = fake.botMessages(thread.threadId);
     expect(status?.text).toMatch(/Failed/);
+    expect(fake.uploads.filter((u) => u.completedAt)).toEqual([]);
+  });
+
+  it('gives up an upload with no answer after CUTROOM_UPLOAD_TIMEOUT_SECONDS, on the upload client', async () => {
+    const fake = await new SlackFakeServer().start();
+    closers.push(() => fake.close());
+    const env = {
+      SLACK_BOT_TOKEN: fake.botToken,
+      SLACK_SIGNING_SECRET: 'limits-secret',
+      SLACK_API_URL: fake.apiUrl,
+      CUTROOM_UPLOAD_TIMEOUT_SECONDS: '10',
+    };
+    const s = await services(env);
+    const bot = await startSlackBot({
+      config: loadConfig({ REDIS_URL: redis.url, CUTROOM_DATA_DIR: dataDir, ...env }, { readDotenv: false }),
+      logger,
+      services: s,
+      listen: { port: 0, host: '127.0.0.1' },
+      statusIntervalMs: 50,
+    });
+    closers.push(() => bot.close());
+    const thread: ThreadRef = {
+      platform: 'slack',
+      workspaceId: 'T1',
+      channelId: 'C1',
+      threadId: fake.nextTs(),
+    };
+    const requestId = 'slack:upload-stalls';
+    fake.holdUploads();
+    const started = Date.now();
+    await quickDeliveries(s, 1).enqueue(await resultOf(s, thread, requestId, 'Kept the toast.', 4));
+    const notice = await fake.waitFor(
+      () => fake.botMessages(thread.threadId).find((m) => /could not post version 4/.test(m.text)),
+      { what: 'the notice', timeoutMs: 60_000 },
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_500);
+    expect(notice.text).toMatch(/say `use v4` to post it again/);
     expect(fake.uploads.filter((u) => u.completedAt)).toEqual([]);
   });
 });
