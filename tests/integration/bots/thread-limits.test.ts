@@ -1,15 +1,13 @@
-// Real discord.js and Slack WebClient against the protocol fakes (which refuse what the platforms refuse), real Redis:
+// The real Discord and Slack bots (discord.js, Bolt) against the protocol fakes (which refuse what the platforms refuse), real Redis:
 // long texts are cut to each platform's limit with the whole as a file, what the model wrote pings no one, and an
 // upload that fails for good ends the request as failed with a reply.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { webApi } from '@slack/bolt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordBot } from '../../../src/bots/discord/discord-bot.ts';
 import { startSlackBot } from '../../../src/bots/slack/slack-bot.ts';
-import { createSlackSurface } from '../../../src/bots/slack/slack-surface.ts';
-import { loadConfig } from '../../../src/config.ts';
+import { type Config, loadConfig } from '../../../src/config.ts';
 import { DeliveryQueue } from '../../../src/deliveries/delivery-queue.ts';
 import type { Delivery } from '../../../src/deliveries/types.ts';
 import { createSilentLogger } from '../../../src/logger.ts';
@@ -44,14 +42,15 @@ function longSummary(chars: number): string {
   return `@everyone <!channel> look: ${sentence.repeat(Math.ceil(chars / sentence.length))}`.slice(0, chars);
 }
 
-async function services(env: Record<string, string>): Promise<Services> {
+/** The configuration of `env` on the file's Redis and data directory, and queue services opened with it. */
+async function configured(env: Record<string, string>): Promise<{ config: Config; s: Services }> {
   const config = loadConfig(
     { REDIS_URL: redis.url, CUTROOM_DATA_DIR: dataDir, ...env },
     { readDotenv: false },
   );
-  const opened = await openTestServices(config);
-  closers.push(() => opened.close());
-  return opened;
+  const s = await openTestServices(config);
+  closers.push(() => s.close());
+  return { config, s };
 }
 
 /** A result delivery for `requestId` with a render in the artifact store, as a worker enqueues it. */
@@ -84,13 +83,12 @@ describe('Discord', () => {
   async function discordThread(extraEnv: Record<string, string> = {}) {
     const fake = await DiscordFakeServer.start();
     closers.push(() => fake.close());
-    const env = { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, ...extraEnv };
-    const s = await services(env);
-    const bot = await startDiscordBot({
-      config: loadConfig({ REDIS_URL: redis.url, CUTROOM_DATA_DIR: dataDir, ...env }, { readDotenv: false }),
-      logger,
-      services: s,
+    const { config, s } = await configured({
+      DISCORD_TOKEN: fake.token,
+      DISCORD_API_URL: fake.apiUrl,
+      ...extraEnv,
     });
+    const bot = await startDiscordBot({ config, logger, services: s });
     closers.push(() => bot.close());
     const channelId = fake.guilds[0].channels[0].id;
     const thread: ThreadRef = {
@@ -177,19 +175,23 @@ describe('Discord', () => {
 });
 
 describe('Slack', () => {
-  async function slackThread(options: SlackFakeOptions = {}) {
-    const fake = await new SlackFakeServer(options).start();
+  async function slackThread(options: { fake?: SlackFakeOptions; env?: Record<string, string> } = {}) {
+    const fake = await new SlackFakeServer(options.fake).start();
     closers.push(() => fake.close());
-    const s = await services({});
-    const client = new webApi.WebClient(fake.botToken, {
-      slackApiUrl: fake.apiUrl,
-      retryConfig: { retries: 0 },
+    const { config, s } = await configured({
+      SLACK_BOT_TOKEN: fake.botToken,
+      SLACK_SIGNING_SECRET: 'limits-secret',
+      SLACK_API_URL: fake.apiUrl,
+      ...options.env,
     });
-    const consumer = await s.startDeliveries('slack', createSlackSurface({ client, logger }), {
+    const bot = await startSlackBot({
+      config,
       logger,
+      services: s,
+      listen: { port: 0, host: '127.0.0.1' },
       statusIntervalMs: 50,
     });
-    closers.push(() => consumer.close());
+    closers.push(() => bot.close());
     const thread: ThreadRef = {
       platform: 'slack',
       workspaceId: 'T1',
@@ -217,7 +219,7 @@ describe('Slack', () => {
   });
 
   it('links a version to its render through files.info when the upload answer names only the file', async () => {
-    const { fake, s, thread } = await slackThread({ completeUploadAnswer: 'id-and-title' });
+    const { fake, s, thread } = await slackThread({ fake: { completeUploadAnswer: 'id-and-title' } });
     await s.deliveries.enqueue(await resultOf(s, thread, 'slack:short-answer', 'Kept the toast.', 2));
     const video = await fake.waitFor(() =>
       fake.uploads.find((u) => u.filename === 'cutroom.mp4' && u.completedAt),
@@ -267,29 +269,7 @@ describe('Slack', () => {
   });
 
   it('gives up an upload with no answer after CUTROOM_UPLOAD_TIMEOUT_SECONDS, on the upload client', async () => {
-    const fake = await new SlackFakeServer().start();
-    closers.push(() => fake.close());
-    const env = {
-      SLACK_BOT_TOKEN: fake.botToken,
-      SLACK_SIGNING_SECRET: 'limits-secret',
-      SLACK_API_URL: fake.apiUrl,
-      CUTROOM_UPLOAD_TIMEOUT_SECONDS: '10',
-    };
-    const s = await services(env);
-    const bot = await startSlackBot({
-      config: loadConfig({ REDIS_URL: redis.url, CUTROOM_DATA_DIR: dataDir, ...env }, { readDotenv: false }),
-      logger,
-      services: s,
-      listen: { port: 0, host: '127.0.0.1' },
-      statusIntervalMs: 50,
-    });
-    closers.push(() => bot.close());
-    const thread: ThreadRef = {
-      platform: 'slack',
-      workspaceId: 'T1',
-      channelId: 'C1',
-      threadId: fake.nextTs(),
-    };
+    const { fake, s, thread } = await slackThread({ env: { CUTROOM_UPLOAD_TIMEOUT_SECONDS: '10' } });
     const requestId = 'slack:upload-stalls';
     fake.holdUploads();
     const started = Date.now();
