@@ -1,6 +1,7 @@
-// The real Discord and Slack bots (discord.js, Bolt) against the protocol fakes (which refuse what the platforms refuse), real Redis:
-// long texts are cut to each platform's limit with the whole as a file, what the model wrote pings no one, and an
-// upload that fails for good ends the request as failed with a reply.
+// The real Discord and Slack bots (discord.js, Bolt) against the protocol fakes (which refuse what the platforms
+// refuse), real Redis: long texts are cut to each platform's limit with the whole as a file, what the model wrote pings
+// no one, and an upload that fails for good, or gets no answer for CUTROOM_UPLOAD_TIMEOUT_SECONDS, ends the request as
+// failed with a reply.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
