@@ -4,18 +4,13 @@
  * thanks, or says something ambiguous (then it asks back). What is under test is that the loop and the pipeline
  * honour that decision, not the decision. Use it as the OpenAI fake's fallback.
  */
-import {
-  SUMMARY_SYSTEM_PROMPT,
-  VISION_SYSTEM_PROMPT,
-  VISION_TEXT_SYSTEM_PROMPT,
-} from '../../src/agent/agent-prompts.ts';
+import { checkOrCaption } from './check-and-caption.ts';
 import {
   type ChatMessage,
   type FakeChatAnswer,
   type RecordedChatRequest,
   textReply,
   toolCallReply,
-  verdictReply,
 } from './openai-fake-server.ts';
 
 export type MessageLabel = 'edit' | 'question' | 'thanks' | 'ambiguous';
@@ -87,10 +82,8 @@ await layer.add(new core.VideoClip(v.source, { range: [0, ${seconds}] }));`;
 /** Answers every request of a run: edits for edit messages, a plain answer or a question for the rest. */
 export function classifierModel(messages: LabelledMessage[] = LABELLED_MESSAGES) {
   return function classify(request: RecordedChatRequest): FakeChatAnswer {
-    const system = textOf(request.messages[0]);
-    if (system === VISION_SYSTEM_PROMPT || system === VISION_TEXT_SYSTEM_PROMPT)
-      return verdictReply('approve');
-    if (system === SUMMARY_SYSTEM_PROMPT) return textReply('Trimmed as asked.');
+    const other = checkOrCaption(request, 'Trimmed as asked.');
+    if (other) return other;
     // The user's latest words: the first message of a run ("Request: …") or the reply to a question.
     const at = request.messages.findLastIndex((m) => m.role === 'user');
     const said = textOf(request.messages[at]);

@@ -3,28 +3,21 @@
  * run its code actions, check, render; or reply) and approves every check, so a run tests the eval harness and its checks, not a
  * model. Use it as the OpenAI fake's fallback.
  */
-import {
-  SUMMARY_SYSTEM_PROMPT,
-  VISION_SYSTEM_PROMPT,
-  VISION_TEXT_SYSTEM_PROMPT,
-} from '../../src/agent/agent-prompts.ts';
 import type { EvalTask } from '../../src/eval/eval-task.ts';
 import { EVAL_TASKS } from '../../src/eval/eval-tasks.ts';
+import { checkOrCaption } from './check-and-caption.ts';
 import {
   type FakeChatAnswer,
   type RecordedChatRequest,
   textReply,
   toolCallReply,
-  verdictReply,
 } from './openai-fake-server.ts';
 
 /** Answers every request of an eval run: the tasks' oracles for the agent, approval for checks, a caption for summaries. */
 export function oracleModel(tasks: EvalTask[] = EVAL_TASKS) {
   return (request: RecordedChatRequest): FakeChatAnswer => {
-    const system = request.messages[0]?.content;
-    if (system === VISION_SYSTEM_PROMPT || system === VISION_TEXT_SYSTEM_PROMPT)
-      return verdictReply('approve');
-    if (system === SUMMARY_SYSTEM_PROMPT) return textReply('Done as asked.');
+    const other = checkOrCaption(request, 'Done as asked.');
+    if (other) return other;
     const first = request.messages.find((m) => m.role === 'user');
     const prompt = /^Request: (.*)$/m.exec(typeof first?.content === 'string' ? first.content : '')?.[1];
     const task = tasks.find((t) => t.prompts.includes(prompt ?? ''));
