@@ -3,7 +3,11 @@ import type { ErrorDelivery, ResultDelivery } from './types.ts';
 
 /** "1:05" for 65 s, "12.5 s" under a minute: short enough for one line. */
 export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${Number(seconds.toFixed(1))} s`;
+  return seconds < 60 ? `${Number(seconds.toFixed(1))} s` : formatClock(seconds);
+}
+
+/** "0:05", "1:05": minutes and whole seconds, the way a list of lengths lines up. */
+export function formatClock(seconds: number): string {
   const whole = Math.round(seconds);
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }

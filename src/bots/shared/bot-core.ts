@@ -269,9 +269,7 @@ export class BotCore {
       await this.reply(request, versionsText(versions, current?.number, links));
       return;
     }
-    const version = command.version
-      ? (await threads.list(thread)).find((v) => v.number === command.version)
-      : current;
+    const version = command.version ? await threads.version(thread, command.version) : current;
     if (!version) {
       await this.reply(
         request,

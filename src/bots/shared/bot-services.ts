@@ -25,6 +25,7 @@ export interface BotServices {
     | 'requester'
     | 'latest'
     | 'list'
+    | 'version'
     | 'versionLinks'
   >;
   /** Absent: no request limits. */

@@ -2,6 +2,7 @@
  * @module What the commands that need no model answer: `help`, `status`, `versions` and the replayable script
  * of `show code`, as plain text the same on every platform.
  */
+import { formatClock } from '../../deliveries/format-result.ts';
 import type { AgentUsage, EditRequest, Version } from '../../queue/types.ts';
 
 export const HELP_TEXT = [
@@ -12,11 +13,9 @@ export const HELP_TEXT = [
   'Commands: `help`, `status`, `versions`, `undo`, `redo`, `go back to version N` (or `use v2`), `show code`, `cancel`.',
 ].join('\n');
 
-/** "0:05"-style length, or nothing when unknown. */
+/** " · 0:05"-style length, or nothing when unknown. */
 function length(seconds: number | undefined): string {
-  if (seconds === undefined) return '';
-  const whole = Math.round(seconds);
-  return ` · ${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+  return seconds === undefined ? '' : ` · ${formatClock(seconds)}`;
 }
 
 function quoted(text: string, max = 80): string {
